@@ -1,0 +1,74 @@
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Database } from './db/database.js';
+import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
+import { createContextFactory, type Context, type ViewerResolver } from './graphql/context.js';
+import { getSchema } from './graphql/schema.js';
+import type { Logger } from './logger.js';
+
+export type AppDeps = {
+  db: Database;
+  log: Logger;
+  /** Who the request is from; until sessions exist every request is anonymous. */
+  resolveViewer?: ViewerResolver;
+  graphiql?: boolean;
+};
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+const anonymous: ViewerResolver = async () => null;
+
+/** `/healthz`: the process is up. `/readyz`: the database answers and carries the latest migration. */
+function useHealthChecks(db: Database): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/healthz') {
+        endResponse(Response.json({ status: 'ok' }));
+      } else if (url.pathname === '/readyz') {
+        try {
+          const version = await migratedVersion(db.sql, db.prefix);
+          const ready = version === LATEST_VERSION;
+          endResponse(
+            Response.json(
+              { status: ready ? 'ready' : 'migrations pending', version, latest: LATEST_VERSION },
+              { status: ready ? 200 : 503 },
+            ),
+          );
+        } catch {
+          endResponse(Response.json({ status: 'database unreachable' }, { status: 503 }));
+        }
+      }
+    },
+  };
+}
+
+/** Builds the HTTP app (no listening): tests call `app.fetch`, main.ts hands it to node:http. */
+export function createApp(deps: AppDeps): App {
+  const { log } = deps;
+  return createYoga<Record<string, never>, Context>({
+    schema: getSchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: deps.graphiql ?? true,
+    landingPage: false,
+    logging: {
+      debug: (...args) => log.debug(args),
+      info: (...args) => log.info(args),
+      warn: (...args) => log.warn(args),
+      error: (...args) => log.error(args),
+    },
+    context: createContextFactory({
+      db: deps.db.prisma,
+      log,
+      resolveViewer: deps.resolveViewer ?? anonymous,
+    }),
+    maskedErrors: {
+      // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
+        return maskError(error, message, isDev);
+      },
+    },
+    plugins: [useHealthChecks(deps.db)],
+  });
+}

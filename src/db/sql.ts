@@ -1,0 +1,86 @@
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** The minimal SQL surface shared by a Postgres server (node-postgres) and embedded PGlite. */
+export interface SqlRunner {
+  /** One statement, optional `$n` parameters. */
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements, no parameters (simple protocol). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Sql extends SqlRunner {
+  /** Runs `fn` on one connection inside BEGIN … COMMIT, rolling back when it throws. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** node-postgres: a pool; each transaction takes one client. */
+export function sqlFromPool(pool: pg.Pool): Sql {
+  return {
+    async query<T>(text: string, params?: readonly unknown[]) {
+      return (await pool.query(text, params as unknown[] | undefined)).rows as T[];
+    },
+    async exec(text) {
+      await pool.query(text);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      const tx: SqlRunner = {
+        async query<T>(text: string, params?: readonly unknown[]) {
+          return (await client.query(text, params as unknown[] | undefined)).rows as T[];
+        },
+        async exec(text) {
+          await client.query(text);
+        },
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * A pool whose idle clients may be cut by the server (restart, failover, DROP DATABASE … FORCE): the error is
+ * reported to `onError` instead of crashing the process; the pool replaces the client on next use.
+ */
+export function createPool(connectionString: string, max: number, onError: (error: Error) => void = () => undefined) {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', onError);
+  return pool;
+}
+
+export function sqlFromUrl(connectionString: string, max = 4): Sql {
+  return sqlFromPool(createPool(connectionString, max));
+}
+
+/** PGlite: a single embedded connection; its own transaction() serialises callers. */
+export function sqlFromPglite(db: PGlite): Sql {
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): SqlRunner => ({
+    async query<T>(text: string, params?: readonly unknown[]) {
+      return (await q.query<T>(text, params as unknown[] | undefined)).rows;
+    },
+    async exec(text) {
+      await q.exec(text);
+    },
+  });
+  return {
+    ...wrap(db),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async close() {
+      if (!db.closed) await db.close();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './error-types.js';
+import '../modules/users/user.graphql.js';
+import '../modules/settings/setting.graphql.js';
+import '../modules/files/file.graphql.js';
+import '../modules/entities/entity.graphql.js';
+import '../modules/comments/comment.graphql.js';
+
+builder.queryType({});
+
+let schema: GraphQLSchema | undefined;
+
+/** The executable schema, built once per process. */
+export function getSchema(): GraphQLSchema {
+  schema ??= builder.toSchema();
+  return schema;
+}

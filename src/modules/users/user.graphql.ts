@@ -1,0 +1,63 @@
+import { builder } from '../../graphql/builder.js';
+
+export const RoleRef = builder.prismaNode('Role', {
+  id: { field: 'uuid' },
+  fields: (t) => ({
+    uuid: t.expose('uuid', { type: 'UUID' }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    isSystemRole: t.exposeBoolean('isSystemRole'),
+    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const UserRef = builder.prismaNode('User', {
+  id: { field: 'uuid' },
+  fields: (t) => ({
+    uuid: t.expose('uuid', { type: 'UUID' }),
+    email: t.exposeString('email'),
+    username: t.exposeString('username', { nullable: true }),
+    firstName: t.exposeString('firstName', { nullable: true }),
+    lastName: t.exposeString('lastName', { nullable: true }),
+    isActive: t.exposeBoolean('isActive'),
+    confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
+    userTimezone: t.exposeString('userTimezone', { nullable: true }),
+    customFields: t.expose('customFields', { type: 'JSON', nullable: true }),
+    registrationCountry: t.exposeString('registrationCountry', { nullable: true }),
+    registrationRegion: t.exposeString('registrationRegion', { nullable: true }),
+    registrationCity: t.exposeString('registrationCity', { nullable: true }),
+    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    /** Active role assignments, loaded with the user in the same query. */
+    roles: t.field({
+      type: [RoleRef],
+      select: { roleAssignments: { where: { isActive: true }, include: { role: true } } },
+      resolve: (user) => user.roleAssignments.map((a) => a.role),
+    }),
+    files: t.relatedConnection('files', {
+      cursor: 'uuid',
+      query: () => ({ where: { systemManaged: false }, orderBy: { uuid: 'desc' } }),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  me: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The signed-in user; null when anonymous.',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.viewer ? ctx.db.user.findUnique({ ...query, relationLoadStrategy: 'join', where: { uuid: ctx.viewer.uuid } }) : null,
+  }),
+  users: t.withAuth({ admin: true }).prismaConnection({
+    type: 'User',
+    cursor: 'uuid',
+    resolve: (query, _root, _args, ctx) => ctx.db.user.findMany({ ...query, relationLoadStrategy: 'join', orderBy: { uuid: 'desc' } }),
+  }),
+  roles: t.withAuth({ viewer: true }).prismaConnection({
+    type: 'Role',
+    cursor: 'uuid',
+    resolve: (query, _root, _args, ctx) => ctx.db.role.findMany({ ...query, relationLoadStrategy: 'join', orderBy: { uuid: 'asc' } }),
+  }),
+}));

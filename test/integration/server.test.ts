@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import type { Viewer } from '../../src/graphql/context.js';
+import { graphql } from '../gql/index.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { execute } from '../helpers/execute.js';
+
+const CONTRACT_TYPES = ['User', 'Role', 'Setting', 'Bucket', 'File', 'FileInstance', 'FileLocation', 'StorageDimension',
+  'Entity', 'EntityData', 'Comment', 'CommentMedia'];
+
+const log = pino({ level: 'silent' });
+
+const FilesDocument = graphql(`
+  query ServerFiles($first: Int!) {
+    files(first: $first) {
+      edges {
+        node {
+          id
+          uuid
+          fileChecksum
+          size
+          user { uuid email roles { name } }
+          instances { variantName processingStatus locations { path bucket { name } } }
+        }
+      }
+      pageInfo { hasNextPage }
+    }
+  }
+`);
+
+const MeDocument = graphql(`
+  query ServerMe {
+    me { uuid }
+  }
+`);
+
+const RolesDocument = graphql(`
+  query ServerRoles {
+    roles(first: 10) { edges { node { uuid name isSystemRole } } }
+  }
+`);
+
+describe.each(backends)('server on %s', (_name, open) => {
+  let backend: Backend;
+  let admin: Viewer;
+  let app: App;
+  beforeAll(async () => {
+    backend = await open();
+    const user = await backend.database.prisma.user.create({ data: { email: `admin-${randomUUID()}@test.local`, hashedPassword: 'x' } });
+    admin = { uuid: user.uuid, isOwner: false, isAdmin: true, permissions: new Set(['*']) };
+    // the viewer comes from a header here; session authentication replaces this resolver
+    app = createApp({
+      db: backend.database,
+      log,
+      resolveViewer: async (request) => (request.headers.get('x-test-viewer') === 'admin' ? admin : null),
+    });
+  });
+  afterAll(() => backend.close());
+
+  test('/healthz and /readyz', async () => {
+    const health = await app.fetch('http://localhost/healthz');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await app.fetch('http://localhost/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', version: 29, latest: 29 });
+  });
+
+  test('introspection lists every contract type, with uuid and a Relay id, and the Error interface', async () => {
+    const response = await app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: getIntrospectionQuery() }),
+    });
+    const { data } = (await response.json()) as { data: IntrospectionQuery };
+    const types = new Map(data.__schema.types.map((t) => [t.name, t]));
+    for (const name of CONTRACT_TYPES) {
+      const type = types.get(name);
+      expect(type?.kind, name).toBe('OBJECT');
+      const fields = type && 'fields' in type ? type.fields.map((f) => f.name) : [];
+      expect(fields, name).toEqual(expect.arrayContaining(['id', 'uuid']));
+    }
+    for (const scalar of ['UUID', 'DateTime', 'JSON']) expect(types.get(scalar)?.kind).toBe('SCALAR');
+    const error = types.get('Error');
+    expect(error?.kind).toBe('INTERFACE');
+    expect(error && 'fields' in error ? error.fields.map((f) => f.name).sort() : []).toEqual(['code', 'message']);
+  });
+
+  test('GraphiQL is served to browsers', async () => {
+    const response = await app.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('GraphiQL');
+  });
+
+  test('deny by default: anonymous requests get null for me and UNAUTHENTICATED for lists', async () => {
+    expect((await execute(app, MeDocument)).data).toEqual({ me: null });
+    const roles = await execute(app, RolesDocument);
+    expect(roles.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const asAdmin = await execute(app, RolesDocument, {}, { 'x-test-viewer': 'admin' });
+    expect(asAdmin.data?.roles.edges.map((e) => e.node.name).sort()).toEqual(['Admin', 'Owner', 'User']);
+  });
+
+  test('files with their user, roles, instances, locations and buckets: a constant number of SQL statements', async () => {
+    const { prisma } = backend.database;
+    const bucket = await prisma.bucket.findFirstOrThrow();
+    const role = await prisma.role.findFirstOrThrow({ where: { name: 'User' } });
+    for (let i = 0; i < 100; i++) {
+      const owner = await prisma.user.create({ data: { email: `o${i}-${randomUUID()}@test.local`, hashedPassword: 'x' } });
+      await prisma.roleAssignment.create({ data: { userUuid: owner.uuid, roleUuid: role.uuid } });
+      await prisma.file.create({
+        data: {
+          originalFileName: `f${i}.png`, fileName: `f${i}.png`, mimeType: 'image/png', fileType: 'image', ext: 'png',
+          fileChecksum: `c${i}`, userFileChecksum: randomUUID(), size: BigInt(1000 + i), status: 'active', userUuid: owner.uuid,
+          instances: {
+            create: ['original', 'thumbnail'].map((variantName) => ({
+              variantName, fileName: `k/${i}/${variantName}`, mimeType: 'image/png', ext: 'png', checksum: `c${i}`,
+              size: 10n, processingStatus: 'completed',
+              locations: { create: [{ path: `k/${i}/${variantName}`, bucketUuid: bucket.uuid }] },
+            })),
+          },
+        },
+      });
+    }
+    const count = async (first: number) => {
+      const before = backend.queries.length;
+      const result = await execute(app, FilesDocument, { first }, { 'x-test-viewer': 'admin' });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.files.edges).toHaveLength(first);
+      return { statements: backend.queries.length - before, result };
+    };
+    const ten = await count(10);
+    const hundred = await count(100);
+    expect(hundred.statements).toBe(ten.statements);
+    expect(hundred.statements).toBe(1); // one statement with joins, whatever the page size
+    const first = hundred.result.data!.files.edges[0]!.node;
+    expect(first.instances.map((i) => i.variantName)).toEqual(['original', 'thumbnail']);
+    expect(first.instances[0]!.locations[0]!.bucket.name).toBe('Local Storage');
+    expect(first.user?.roles.map((r) => r.name)).toEqual(['User']);
+    expect(first.size).toBe(1099); // newest first
+  });
+});
+
+test('the Prisma client honours a non-default prefix on both database kinds', async () => {
+  for (const [, open] of backends) {
+    const backend = await open({ prefix: 'tenant_a' });
+    try {
+      const user = await backend.database.prisma.user.create({ data: { email: `t-${randomUUID()}@test.local`, hashedPassword: 'x' } });
+      const rows = await backend.database.sql.query(`SELECT 1 FROM tenant_a.phoenix_kit_users WHERE uuid = $1`, [user.uuid]);
+      expect(rows).toHaveLength(1);
+      const roles = await backend.database.prisma.role.count();
+      expect(roles).toBe(3);
+    } finally {
+      await backend.close();
+    }
+  }
+});
