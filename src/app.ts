@@ -1,22 +1,23 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
-import { createContextFactory, type Context, type ViewerResolver } from './graphql/context.js';
+import { createContextFactory, type Context, type ContextDeps, type ServerContext } from './graphql/context.js';
 import { getSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import { createServices, type Services } from './services.js';
 
 export type AppDeps = {
   db: Database;
   log: Logger;
-  /** Who the request is from; until sessions exist every request is anonymous. */
-  resolveViewer?: ViewerResolver;
-  graphiql?: boolean;
+  config: Config;
+  /** Defaults to the real services built from db/config/log (tests may pass a mailer through createServices). */
+  services?: Services;
+  resolveViewer?: ContextDeps['resolveViewer'];
 };
 
-export type App = YogaServerInstance<Record<string, never>, Context>;
-
-const anonymous: ViewerResolver = async () => null;
+export type App = YogaServerInstance<ServerContext, Context> & { services: Services };
 
 /** `/healthz`: the process is up. `/readyz`: the database answers and carries the latest migration. */
 function useHealthChecks(db: Database): Plugin {
@@ -44,11 +45,12 @@ function useHealthChecks(db: Database): Plugin {
 
 /** Builds the HTTP app (no listening): tests call `app.fetch`, main.ts hands it to node:http. */
 export function createApp(deps: AppDeps): App {
-  const { log } = deps;
-  return createYoga<Record<string, never>, Context>({
+  const { log, config } = deps;
+  const services = deps.services ?? createServices({ db: deps.db, config, log });
+  const yoga = createYoga<ServerContext, Context>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
-    graphiql: deps.graphiql ?? true,
+    graphiql: config.env !== 'production',
     landingPage: false,
     logging: {
       debug: (...args) => log.debug(args),
@@ -59,7 +61,9 @@ export function createApp(deps: AppDeps): App {
     context: createContextFactory({
       db: deps.db.prisma,
       log,
-      resolveViewer: deps.resolveViewer ?? anonymous,
+      services,
+      trustProxy: config.trustProxy,
+      resolveViewer: deps.resolveViewer,
     }),
     maskedErrors: {
       // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
@@ -71,4 +75,5 @@ export function createApp(deps: AppDeps): App {
     },
     plugins: [useHealthChecks(deps.db)],
   });
+  return Object.assign(yoga, { services });
 }

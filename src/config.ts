@@ -29,7 +29,29 @@ const EnvSchema = z.object({
   MIGRATE_ON_START: booleanString.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  PUBLIC_URL: z.url().default('http://localhost:4000'),
+  TRUST_PROXY: booleanString.default(false),
+  SESSION_FINGERPRINT_STRICT: booleanString.default(false),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(72).default(8),
+  PASSWORD_REQUIRE_UPPERCASE: booleanString.default(false),
+  PASSWORD_REQUIRE_LOWERCASE: booleanString.default(false),
+  PASSWORD_REQUIRE_DIGIT: booleanString.default(false),
+  PASSWORD_REQUIRE_SPECIAL: booleanString.default(false),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('PhoenixKit <no-reply@localhost>'),
+  GEOIP_CSV_PATH: z.string().min(1).optional(),
 });
+
+export type PasswordRules = Readonly<{
+  minLength: number;
+  requireUppercase: boolean;
+  requireLowercase: boolean;
+  requireDigit: boolean;
+  requireSpecial: boolean;
+}>;
 
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
@@ -42,6 +64,18 @@ export type Config = Readonly<{
   migrateOnStart: boolean;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Base URL of links in mails (confirmation, reset, magic link). */
+  publicUrl: string;
+  /** Take the client IP from the first X-Forwarded-For entry (only behind a proxy you control). */
+  trustProxy: boolean;
+  /** Refuse sessions whose IP or User-Agent differ from those at login (else: log and allow). */
+  sessionFingerprintStrict: boolean;
+  passwordRules: PasswordRules;
+  /** SMTP server for mail; unset: mails are written to the log. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** CSV of IP ranges → country/region/city for registration analytics; unset: no lookup. */
+  geoipCsvPath: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -73,5 +107,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    trustProxy: e.TRUST_PROXY,
+    sessionFingerprintStrict: e.SESSION_FINGERPRINT_STRICT,
+    passwordRules: Object.freeze({
+      minLength: e.PASSWORD_MIN_LENGTH,
+      requireUppercase: e.PASSWORD_REQUIRE_UPPERCASE,
+      requireLowercase: e.PASSWORD_REQUIRE_LOWERCASE,
+      requireDigit: e.PASSWORD_REQUIRE_DIGIT,
+      requireSpecial: e.PASSWORD_REQUIRE_SPECIAL,
+    }),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    geoipCsvPath: e.GEOIP_CSV_PATH ? resolve(e.GEOIP_CSV_PATH) : undefined,
   });
 }

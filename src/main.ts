@@ -21,7 +21,7 @@ if (config.migrateOnStart) {
   log.info({ version }, 'migrations at latest version');
 }
 
-const app = createApp({ db, log, graphiql: config.env !== 'production' });
+const app = createApp({ db, log, config });
 const server = createServer(app);
 server.listen(config.port, config.host, () => {
   const address = server.address();

@@ -3,6 +3,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { quoteIdent } from './migrations/prefix.js';
 import { openPglite } from './pglite.js';
 import { createPool, sqlFromPglite, sqlFromPool, type Sql } from './sql.js';
 
@@ -31,6 +32,9 @@ function pgliteAdapterForSchema(factory: PrismaPGlite, schema: string): SqlDrive
   };
 }
 
+/** Unqualified names in raw SQL resolve to the prefix first, then `public` (where the extensions live). */
+const searchPathFor = (prefix: string) => (prefix === 'public' ? 'public' : `${quoteIdent(prefix)},public`);
+
 export type DatabaseOptions = {
   prefix: string;
   /** Called for every SQL statement Prisma sends (tests count them). */
@@ -40,7 +44,7 @@ export type DatabaseOptions = {
 };
 
 export async function openPostgres(url: string, poolSize: number, opts: DatabaseOptions): Promise<Database> {
-  const pool = createPool(url, poolSize, opts.onPoolError);
+  const pool = createPool(url, poolSize, opts.onPoolError, searchPathFor(opts.prefix));
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool, { schema: opts.prefix }),
     log: opts.log ? [{ emit: 'event', level: 'query' }] : [],
@@ -61,6 +65,7 @@ export async function openPostgres(url: string, poolSize: number, opts: Database
 
 export async function openEmbedded(dataDir: string | undefined, opts: DatabaseOptions): Promise<Database> {
   const pglite = await openPglite(dataDir);
+  await pglite.exec(`SET search_path TO ${searchPathFor(opts.prefix)}`);
   const prisma = new PrismaClient({
     adapter: pgliteAdapterForSchema(new PrismaPGlite(pglite), opts.prefix),
     log: opts.log ? [{ emit: 'event', level: 'query' }] : [],

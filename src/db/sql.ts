@@ -56,8 +56,13 @@ export function sqlFromPool(pool: pg.Pool): Sql {
  * A pool whose idle clients may be cut by the server (restart, failover, DROP DATABASE … FORCE): the error is
  * reported to `onError` instead of crashing the process; the pool replaces the client on next use.
  */
-export function createPool(connectionString: string, max: number, onError: (error: Error) => void = () => undefined) {
-  const pool = new pg.Pool({ connectionString, max });
+export function createPool(
+  connectionString: string,
+  max: number,
+  onError: (error: Error) => void = () => undefined,
+  searchPath?: string,
+) {
+  const pool = new pg.Pool({ connectionString, max, ...(searchPath ? { options: `-c search_path=${searchPath}` } : {}) });
   pool.on('error', onError);
   return pool;
 }

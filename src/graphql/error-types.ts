@@ -9,13 +9,20 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
   }),
 });
 
-builder.objectType(NotFoundError, {
-  name: 'NotFoundError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof NotFoundError,
-});
+/** Registers an AppError subclass (with no fields beyond `Error`'s) as a GraphQL object of the same name. */
+// constructor arguments differ per error class, hence any[]
+export function exposeError(errorClass: new (...args: any[]) => AppError) {
+  return builder.objectType(errorClass, {
+    name: errorClass.name,
+    interfaces: [ErrorInterface],
+    isTypeOf: (value) => value instanceof errorClass,
+  });
+}
+
+exposeError(NotFoundError);
 
 const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'One problem with one input field; `path` names the field (e.g. "email").',
   fields: (t) => ({ path: t.exposeString('path'), message: t.exposeString('message') }),
 });
 

@@ -2,6 +2,8 @@ import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './error-types.js';
+import '../modules/rate-limit/rate-limit.graphql.js';
+import '../modules/auth/auth.graphql.js';
 import '../modules/users/user.graphql.js';
 import '../modules/settings/setting.graphql.js';
 import '../modules/files/file.graphql.js';
@@ -9,6 +11,7 @@ import '../modules/entities/entity.graphql.js';
 import '../modules/comments/comment.graphql.js';
 
 builder.queryType({});
+builder.mutationType({});
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import type { Viewer } from '../../src/graphql/context.js';
+import type { App } from '../../src/app.js';
+import { LATEST_VERSION } from '../../src/db/migrations/runner.js';
 import { graphql } from '../gql/index.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
 import { execute } from '../helpers/execute.js';
 
 const CONTRACT_TYPES = ['User', 'Role', 'Setting', 'Bucket', 'File', 'FileInstance', 'FileLocation', 'StorageDimension',
   'Entity', 'EntityData', 'Comment', 'CommentMedia'];
-
-const log = pino({ level: 'silent' });
 
 const FilesDocument = graphql(`
   query ServerFiles($first: Int!) {
@@ -45,18 +43,12 @@ const RolesDocument = graphql(`
 
 describe.each(backends)('server on %s', (_name, open) => {
   let backend: Backend;
-  let admin: Viewer;
+  let owner: TestUser;
   let app: App;
   beforeAll(async () => {
     backend = await open();
-    const user = await backend.database.prisma.user.create({ data: { email: `admin-${randomUUID()}@test.local`, hashedPassword: 'x' } });
-    admin = { uuid: user.uuid, isOwner: false, isAdmin: true, permissions: new Set(['*']) };
-    // the viewer comes from a header here; session authentication replaces this resolver
-    app = createApp({
-      db: backend.database,
-      log,
-      resolveViewer: async (request) => (request.headers.get('x-test-viewer') === 'admin' ? admin : null),
-    });
+    app = createTestApp(backend);
+    owner = await signUp(app); // the first account is the Owner
   });
   afterAll(() => backend.close());
 
@@ -66,7 +58,7 @@ describe.each(backends)('server on %s', (_name, open) => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await app.fetch('http://localhost/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', version: 29, latest: 29 });
+    expect(await ready.json()).toMatchObject({ status: 'ready', version: LATEST_VERSION, latest: LATEST_VERSION });
   });
 
   test('introspection lists every contract type, with uuid and a Relay id, and the Error interface', async () => {
@@ -99,7 +91,7 @@ describe.each(backends)('server on %s', (_name, open) => {
     expect((await execute(app, MeDocument)).data).toEqual({ me: null });
     const roles = await execute(app, RolesDocument);
     expect(roles.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const asAdmin = await execute(app, RolesDocument, {}, { 'x-test-viewer': 'admin' });
+    const asAdmin = await execute(app, RolesDocument, {}, owner.headers);
     expect(asAdmin.data?.roles.edges.map((e) => e.node.name).sort()).toEqual(['Admin', 'Owner', 'User']);
   });
 
@@ -126,7 +118,7 @@ describe.each(backends)('server on %s', (_name, open) => {
     }
     const count = async (first: number) => {
       const before = backend.queries.length;
-      const result = await execute(app, FilesDocument, { first }, { 'x-test-viewer': 'admin' });
+      const result = await execute(app, FilesDocument, { first }, owner.headers);
       expect(result.errors).toBeUndefined();
       expect(result.data?.files.edges).toHaveLength(first);
       return { statements: backend.queries.length - before, result };
@@ -134,7 +126,8 @@ describe.each(backends)('server on %s', (_name, open) => {
     const ten = await count(10);
     const hundred = await count(100);
     expect(hundred.statements).toBe(ten.statements);
-    expect(hundred.statements).toBe(1); // one statement with joins, whatever the page size
+    // one statement for the session (viewer, roles, permissions) and one for the whole page with its relations
+    expect(hundred.statements).toBe(2);
     const first = hundred.result.data!.files.edges[0]!.node;
     expect(first.instances.map((i) => i.variantName)).toEqual(['original', 'thumbnail']);
     expect(first.instances[0]!.locations[0]!.bucket.name).toBe('Local Storage');

@@ -1,0 +1,27 @@
+import { AppError } from '../../graphql/errors.js';
+
+/** Wrong email or password; the same answer whether or not the account exists. */
+export class InvalidCredentialsError extends AppError {
+  readonly code = 'INVALID_CREDENTIALS';
+  constructor() {
+    super('Invalid email or password');
+    this.name = 'InvalidCredentialsError';
+  }
+}
+
+export class AccountDisabledError extends AppError {
+  readonly code = 'ACCOUNT_DISABLED';
+  constructor() {
+    super('This account is deactivated');
+    this.name = 'AccountDisabledError';
+  }
+}
+
+/** Expired, used, tampered, unknown or wrong-purpose tokens all get this same answer. */
+export class InvalidTokenError extends AppError {
+  readonly code = 'INVALID_TOKEN';
+  constructor() {
+    super('The link is invalid or has expired');
+    this.name = 'InvalidTokenError';
+  }
+}

@@ -1,0 +1,240 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { ClientInfo, Viewer } from '../../graphql/context.js';
+import { ValidationError, type FieldIssue } from '../../graphql/errors.js';
+import type { Logger } from '../../logger.js';
+import { Prisma, type User } from '../../generated/prisma/client.js';
+import { RATE_LIMITS } from '../rate-limit/policies.js';
+import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
+import type { SettingsService } from '../settings/setting.service.js';
+import { usernameBaseFromEmail, usernameCandidate } from '../users/domain/username.js';
+import {
+  normalizeEmail,
+  normalizePassword,
+  validateEmail,
+  validatePassword,
+  validateUsername,
+} from '../users/domain/validation.js';
+import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
+import { compareFingerprint, hashToken, isTokenLive, newToken, userAgentHash, type TokenHash } from './domain/tokens.js';
+import { OWNER_GUARD_LOCK, viewerFromRoles } from './domain/viewer.js';
+
+export type AuthServiceDeps = {
+  db: Db;
+  config: Pick<Config, 'passwordRules' | 'sessionFingerprintStrict'>;
+  log: Logger;
+  rateLimiter: RateLimiter;
+  settings: SettingsService;
+  geo?: { lookup(ip: string): Promise<GeoLocation | null> };
+};
+
+export type GeoLocation = { country: string | null; region: string | null; city: string | null };
+export type RegisterInput = { email: string; password: string; username?: string | null };
+export type LoginInput = { email: string; password: string };
+export type Session = { token: string; user: User };
+
+const ARGON2 = { algorithm: 2 /* argon2id */ } as const;
+/** Verified against when the email is unknown, so a miss costs as much time as a wrong password. */
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$lHJHCfwFJCh0/SxEdDEXvA$L6XDiUy71suyQ0A6mlCSlrR1Z+jq2X5cSsXNTQ5HFR8';
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(normalizePassword(password), ARGON2);
+}
+
+export async function verifyPassword(hashed: string | null, password: string): Promise<boolean> {
+  try {
+    return await verify(hashed ?? DUMMY_HASH, normalizePassword(password));
+  } catch {
+    return false;
+  }
+}
+
+const isUniqueViolation = (error: unknown, column: string) =>
+  error instanceof Prisma.PrismaClientKnownRequestError &&
+  error.code === 'P2002' &&
+  JSON.stringify(error.meta ?? {}).includes(column);
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, log, rateLimiter, settings } = deps;
+
+  async function createSession(user: User, client: ClientInfo): Promise<Session> {
+    const { raw, hash: tokenHash } = newToken();
+    await db.userToken.create({
+      data: {
+        userUuid: user.uuid,
+        token: tokenHash,
+        context: 'session',
+        ipAddress: client.ip,
+        userAgentHash: userAgentHash(client.userAgent),
+      },
+    });
+    return { token: raw, user };
+  }
+
+  /** The first free username for `base`, probing all `base`/`base_N` names in one query. */
+  async function freeUsername(tx: Prisma.TransactionClient, base: string): Promise<string> {
+    const taken = await tx.user.findMany({
+      where: { username: { startsWith: base, mode: 'insensitive' } },
+      select: { username: true },
+    });
+    const names = new Set(taken.map((u) => u.username?.toLowerCase()));
+    for (let attempt = 0; ; attempt++) {
+      const candidate = usernameCandidate(base, attempt);
+      if (!names.has(candidate.toLowerCase())) return candidate;
+    }
+  }
+
+  /**
+   * Gives the new user their first role. The first active Owner is decided under an advisory lock, so two
+   * simultaneous first registrations cannot both become Owner; everyone else gets `new_user_default_role`.
+   */
+  async function assignInitialRole(tx: Prisma.TransactionClient, user: User, defaultRole: string): Promise<User> {
+    const activeOwners = () =>
+      tx.roleAssignment.count({ where: { role: { name: 'Owner' }, isActive: true, user: { isActive: true } } });
+    if ((await activeOwners()) === 0) {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${OWNER_GUARD_LOCK}))`;
+      if ((await activeOwners()) === 0) {
+        const owner = await tx.role.findUniqueOrThrow({ where: { name: 'Owner' } });
+        await tx.roleAssignment.create({ data: { userUuid: user.uuid, roleUuid: owner.uuid } });
+        return tx.user.update({
+          where: { uuid: user.uuid },
+          data: { isActive: true, confirmedAt: user.confirmedAt ?? new Date() },
+        });
+      }
+    }
+    const role =
+      defaultRole !== 'Owner' ? await tx.role.findUnique({ where: { name: defaultRole } }) : null;
+    const fallback = role ?? (await tx.role.findUniqueOrThrow({ where: { name: 'User' } }));
+    await tx.roleAssignment.create({ data: { userUuid: user.uuid, roleUuid: fallback.uuid } });
+    return user;
+  }
+
+  return {
+    async register(input: RegisterInput, client: ClientInfo): Promise<Session> {
+      const email = normalizeEmail(input.email);
+      const username = input.username?.trim() || null;
+      const issues: FieldIssue[] = [
+        ...validateEmail(email),
+        ...validatePassword(normalizePassword(input.password), deps.config.passwordRules),
+        ...(username ? validateUsername(username) : []),
+      ];
+      if (issues.length > 0) throw new ValidationError('Registration input is invalid', issues);
+      if (!(await settings.getBoolean('allow_registration'))) {
+        throw new ValidationError('Registration is closed', [{ path: 'email', message: 'registration is closed' }]);
+      }
+      await rateLimiter.hit(RATE_LIMITS.registrationPerEmail, email);
+      if (client.ip) await rateLimiter.hit(RATE_LIMITS.registrationPerIp, client.ip);
+
+      const [hashedPassword, defaultRole, activeByDefault, geo] = await Promise.all([
+        hashPassword(input.password),
+        settings.get('new_user_default_role'),
+        settings.getBoolean('new_user_default_status'),
+        lookupGeo(client.ip),
+      ]);
+      const base = username ?? usernameBaseFromEmail(email);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const user = await db.$transaction(async (tx) => {
+            if (await tx.user.findUnique({ where: { email }, select: { uuid: true } })) {
+              throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
+            }
+            const chosen = username ?? (base ? await freeUsername(tx, base) : null);
+            const created = await tx.user.create({
+              data: {
+                email,
+                hashedPassword,
+                username: chosen,
+                isActive: activeByDefault,
+                registrationIp: client.ip,
+                registrationCountry: geo?.country ?? null,
+                registrationRegion: geo?.region ?? null,
+                registrationCity: geo?.city ?? null,
+              },
+            });
+            return assignInitialRole(tx, created, defaultRole ?? 'User');
+          });
+          log.info({ userUuid: user.uuid }, 'user registered');
+          return await createSession(user, client);
+        } catch (error) {
+          if (isUniqueViolation(error, 'email')) {
+            throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
+          }
+          if (isUniqueViolation(error, 'username')) {
+            if (username) {
+              throw new ValidationError('Registration input is invalid', [{ path: 'username', message: 'has already been taken' }]);
+            }
+            if (attempt < 5) continue; // a concurrent registration took the generated name: pick again
+          }
+          throw error;
+        }
+      }
+    },
+
+    async login(input: LoginInput, client: ClientInfo): Promise<Session> {
+      const email = normalizeEmail(input.email);
+      await rateLimiter.hit(RATE_LIMITS.loginPerEmail, email);
+      if (client.ip) await rateLimiter.hit(RATE_LIMITS.loginPerIp, client.ip);
+      const user = validateEmail(email).length === 0 ? await db.user.findUnique({ where: { email } }) : null;
+      const ok = await verifyPassword(user?.hashedPassword ?? null, input.password);
+      if (!user || !ok) throw new InvalidCredentialsError();
+      if (!user.isActive) throw new AccountDisabledError();
+      return createSession(user, client);
+    },
+
+    /** Ends the session the request was made with. */
+    async logout(sessionTokenHash: TokenHash): Promise<void> {
+      await db.userToken.deleteMany({ where: { context: 'session', token: sessionTokenHash } });
+    },
+
+    /** The viewer behind `Authorization: Bearer <token>`, or null (no, unknown, expired or refused session). */
+    async resolveViewer(authorization: string | null, client: ClientInfo): Promise<Viewer | null> {
+      const raw = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+      const tokenHash = raw ? hashToken(raw) : null;
+      if (!tokenHash) return null;
+      const session = await db.userToken.findUnique({
+        where: { context_token: { context: 'session', token: tokenHash } },
+        relationLoadStrategy: 'join',
+        include: {
+          user: {
+            include: {
+              roleAssignments: { where: { isActive: true }, include: { role: { include: { permissions: true } } } },
+            },
+          },
+        },
+      });
+      if (!session?.user || !isTokenLive('session', session.insertedAt, new Date())) return null;
+      if (!session.user.isActive) return null;
+      const verdict = compareFingerprint(session, {
+        ipAddress: client.ip ?? 'unknown',
+        userAgentHash: userAgentHash(client.userAgent),
+      });
+      if (verdict !== 'ok') {
+        const strict = deps.config.sessionFingerprintStrict || (await settings.getBoolean('session_fingerprint_strict'));
+        log.warn(
+          { userUuid: session.user.uuid, session: Buffer.from(tokenHash.subarray(0, 4)).toString('hex'), verdict, strict },
+          'session fingerprint mismatch',
+        );
+        if (strict) return null;
+      }
+      return viewerFromRoles(
+        session.user.uuid,
+        session.uuid,
+        tokenHash,
+        session.user.roleAssignments.map((a) => ({ name: a.role.name, permissions: a.role.permissions.map((p) => p.moduleKey) })),
+      );
+    },
+  };
+
+  async function lookupGeo(ip: string | null): Promise<GeoLocation | null> {
+    if (!ip || !deps.geo) return null;
+    try {
+      return await deps.geo.lookup(ip);
+    } catch (error) {
+      log.warn({ err: error }, 'registration geolocation failed');
+      return null;
+    }
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

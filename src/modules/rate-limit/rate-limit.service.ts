@@ -1,0 +1,29 @@
+import type { Db } from '../../db/database.js';
+import type { RateLimitPolicy } from './policies.js';
+import { retryAfterSeconds } from './policies.js';
+import { RateLimitedError } from './rate-limit.errors.js';
+
+export type RateLimiter = {
+  /** Counts one attempt for `subject` under `policy`; throws RateLimitedError once the window's limit is passed. */
+  hit(policy: RateLimitPolicy, subject: string): Promise<void>;
+};
+
+/** Fixed windows in Postgres: one atomic upsert per attempt, so every server process shares the counts. */
+export function createRateLimiter(db: Db): RateLimiter {
+  return {
+    async hit(policy, subject) {
+      const key = `${policy.name}:${subject.toLowerCase()}`.slice(0, 255);
+      const [row] = await db.$queryRaw<{ count: number; window_start: Date; now: Date }[]>`
+        INSERT INTO phoenix_kit_rate_limits AS r (key, window_start, count, updated_at)
+        VALUES (${key}, now(), 1, now())
+        ON CONFLICT (key) DO UPDATE SET
+          count = CASE WHEN r.window_start <= now() - make_interval(secs => ${policy.windowSeconds}) THEN 1 ELSE r.count + 1 END,
+          window_start = CASE WHEN r.window_start <= now() - make_interval(secs => ${policy.windowSeconds}) THEN now() ELSE r.window_start END,
+          updated_at = now()
+        RETURNING count, window_start, now() AS now`;
+      if (row && row.count > policy.limit) {
+        throw new RateLimitedError(retryAfterSeconds(row.window_start, policy.windowSeconds, row.now));
+      }
+    },
+  };
+}

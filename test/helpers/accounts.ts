@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import type { Mailer } from '../../src/modules/mail/mailer.js';
+import { createServices } from '../../src/services.js';
+import { graphql } from '../gql/index.js';
+import type { Backend } from './backends.js';
+import { execute } from './execute.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...env });
+}
+
+/** The real app over a test database; `mailer` captures mail when a test reads it. */
+export function createTestApp(backend: Backend, opts: { env?: Record<string, string>; mailer?: Mailer } = {}): App {
+  const config = testConfig(opts.env);
+  const services = createServices({ db: backend.database, config, log: silentLog, mailer: opts.mailer });
+  return createApp({ db: backend.database, log: silentLog, config, services });
+}
+
+const RegisterDocument = graphql(`
+  mutation HelperRegister($input: RegisterInput!) {
+    register(input: $input) {
+      __typename
+      ... on MutationRegisterSuccess { data { token user { uuid email username } } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+export type TestUser = { uuid: string; email: string; password: string; token: string; headers: Record<string, string> };
+
+export const uniqueEmail = (label = 'u') => `${label}-${randomUUID()}@test.local`;
+
+/** Registers through GraphQL and returns the session; throws when registration did not succeed. */
+export async function signUp(app: App, input: { email?: string; password?: string; username?: string } = {}): Promise<TestUser> {
+  const email = input.email ?? uniqueEmail();
+  const password = input.password ?? 'correct horse battery';
+  const result = await execute(app, RegisterDocument, { input: { email, password, username: input.username } });
+  const register = result.data?.register;
+  if (register?.__typename !== 'MutationRegisterSuccess') {
+    throw new Error(`registration failed: ${JSON.stringify(result)}`);
+  }
+  const { token, user } = register.data;
+  return { uuid: user.uuid, email, password, token, headers: { authorization: `Bearer ${token}` } };
+}
+
+/** Fixture shortcut: gives `userUuid` a role directly in the database. */
+export async function grantRole(db: Db, userUuid: string, roleName: string): Promise<void> {
+  const role = await db.role.findUniqueOrThrow({ where: { name: roleName } });
+  await db.roleAssignment.upsert({
+    where: { userUuid_roleUuid: { userUuid, roleUuid: role.uuid } },
+    create: { userUuid, roleUuid: role.uuid },
+    update: { isActive: true },
+  });
+}
