@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
+import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createMailer, type Mailer } from './modules/mail/mailer.js';
 import { createRateLimiter } from './modules/rate-limit/rate-limit.service.js';
@@ -14,8 +15,9 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
   const settings = createSettingsService(prisma);
   const rateLimiter = createRateLimiter(prisma);
   const mail = mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
+  const audit = createAuditService(prisma, log);
   const auth = createAuthService({ db: prisma, config, log, rateLimiter, settings });
-  return { settings, rateLimiter, mail, auth };
+  return { settings, rateLimiter, mail, audit, auth };
 }
 
 export type Services = ReturnType<typeof createServices>;
