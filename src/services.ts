@@ -6,6 +6,8 @@ import { createAuthService } from './modules/auth/auth.service.js';
 import { createMailer, type Mailer } from './modules/mail/mailer.js';
 import { createRateLimiter } from './modules/rate-limit/rate-limit.service.js';
 import { createSettingsService } from './modules/settings/setting.service.js';
+import { createCsvGeoLookup } from './modules/users/geoip.js';
+import { createProfileService } from './modules/users/profile.service.js';
 
 export type ServiceDeps = { db: Database; config: Config; log: Logger; mailer?: Mailer };
 
@@ -16,8 +18,10 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
   const rateLimiter = createRateLimiter(prisma);
   const mail = mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = createAuditService(prisma, log);
-  const auth = createAuthService({ db: prisma, config, log, rateLimiter, settings });
-  return { settings, rateLimiter, mail, audit, auth };
+  const geo = config.geoipCsvPath ? createCsvGeoLookup(config.geoipCsvPath) : undefined;
+  const auth = createAuthService({ db: prisma, config, log, rateLimiter, settings, geo });
+  const profile = createProfileService({ db: prisma, audit });
+  return { settings, rateLimiter, mail, audit, auth, profile };
 }
 
 export type Services = ReturnType<typeof createServices>;

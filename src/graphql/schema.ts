@@ -5,6 +5,7 @@ import './error-types.js';
 import '../modules/rate-limit/rate-limit.graphql.js';
 import '../modules/auth/auth.graphql.js';
 import '../modules/users/user.graphql.js';
+import '../modules/users/profile.graphql.js';
 import '../modules/settings/setting.graphql.js';
 import '../modules/files/file.graphql.js';
 import '../modules/entities/entity.graphql.js';
