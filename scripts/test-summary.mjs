@@ -13,4 +13,5 @@ const passed = result.numPassedTests ?? 0;
 const failed = (result.numFailedTests ?? 0) + (result.numFailedTestSuites ?? 0);
 const skipped = (result.numPendingTests ?? 0) + (result.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+if (skipped > 0) console.error(`${skipped} skipped test(s): a skipped test proves nothing`);
+process.exit(failed === 0 && skipped === 0 && passed > 0 ? 0 : 1);

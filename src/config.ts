@@ -43,6 +43,7 @@ const EnvSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('PhoenixKit <no-reply@localhost>'),
   GEOIP_CSV_PATH: z.string().min(1).optional(),
+  SECRET_KEY_BASE: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type PasswordRules = Readonly<{
@@ -76,6 +77,8 @@ export type Config = Readonly<{
   mailFrom: string;
   /** CSV of IP ranges → country/region/city for registration analytics; unset: no lookup. */
   geoipCsvPath: string | undefined;
+  /** Root secret (file URL tokens, bucket key encryption); unset: generated once into DATA_DIR/secret_key_base. */
+  secretKeyBase: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -120,5 +123,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     geoipCsvPath: e.GEOIP_CSV_PATH ? resolve(e.GEOIP_CSV_PATH) : undefined,
+    secretKeyBase: e.SECRET_KEY_BASE,
   });
 }

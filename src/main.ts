@@ -44,6 +44,7 @@ async function shutdown(signal: string) {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  await app.services.close();
   await db.close();
   log.info('stopped');
   process.exit(0);

@@ -15,6 +15,8 @@ export type Database = {
   prefix: string;
   prisma: Db;
   sql: Sql;
+  /** The server's connection string (postgres only), for dedicated connections such as the settings LISTEN. */
+  url?: string;
   close(): Promise<void>;
 };
 
@@ -56,6 +58,7 @@ export async function openPostgres(url: string, poolSize: number, opts: Database
     prefix: opts.prefix,
     prisma,
     sql,
+    url,
     async close() {
       await prisma.$disconnect();
       await sql.close();

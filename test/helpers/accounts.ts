@@ -19,6 +19,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function createTestApp(backend: Backend, opts: { env?: Record<string, string>; mailer?: Mailer } = {}): App {
   const config = testConfig(opts.env);
   const services = createServices({ db: backend.database, config, log: silentLog, mailer: opts.mailer });
+  backend.onClose(() => services.close());
   return createApp({ db: backend.database, log: silentLog, config, services });
 }
 

@@ -3,7 +3,25 @@ import { migrateUp } from '../../src/db/migrations/runner.js';
 import { createTestDatabase } from './pg.js';
 
 export type QueryLog = string[];
-export type Backend = { database: Database; queries: QueryLog; close(): Promise<void> };
+export type Backend = {
+  database: Database;
+  queries: QueryLog;
+  /** Registers cleanup (e.g. an app's listeners) to run before the database closes. */
+  onClose(fn: () => Promise<void>): void;
+  close(): Promise<void>;
+};
+
+export function withCleanups(base: { database: Database; queries: QueryLog; close(): Promise<void> }): Backend {
+  const cleanups: Array<() => Promise<void>> = [];
+  return {
+    ...base,
+    onClose: (fn) => void cleanups.push(fn),
+    async close() {
+      await Promise.allSettled(cleanups.map((fn) => fn()));
+      await base.close();
+    },
+  };
+}
 export type BackendFactory = (opts?: { prefix?: string; migrate?: boolean }) => Promise<Backend>;
 
 /** Both database kinds the server runs on, each opened fresh and (by default) migrated to the latest version. */
@@ -15,14 +33,14 @@ export const backends: Array<[name: 'postgres' | 'pglite', open: BackendFactory]
       const queries: QueryLog = [];
       const database = await openPostgres(testDb.url, 4, { prefix, log: (e) => queries.push(e.query) });
       if (migrate) await migrateUp(database.sql, { prefix });
-      return {
+      return withCleanups({
         database,
         queries,
         async close() {
           await database.close();
           await testDb.drop();
         },
-      };
+      });
     },
   ],
   [
@@ -31,7 +49,7 @@ export const backends: Array<[name: 'postgres' | 'pglite', open: BackendFactory]
       const queries: QueryLog = [];
       const database = await openEmbedded(undefined, { prefix, log: (e) => queries.push(e.query) });
       if (migrate) await migrateUp(database.sql, { prefix });
-      return { database, queries, close: () => database.close() };
+      return withCleanups({ database, queries, close: () => database.close() });
     },
   ],
 ];

@@ -50,12 +50,13 @@ describe.each(backends)('registration on %s', (_name, open) => {
 
   test('setting new_user_default_role names the role of new accounts (never Owner)', async () => {
     const { prisma } = backend.database;
+    const settings = app.services.settings;
     await prisma.role.create({ data: { name: 'Editor' } });
-    await prisma.setting.upsert({ where: { key: 'new_user_default_role' }, create: { key: 'new_user_default_role', value: 'Editor' }, update: { value: 'Editor' } });
+    await settings.update({ key: 'new_user_default_role', value: 'Editor' });
     const editor = await signUp(app);
-    await prisma.setting.update({ where: { key: 'new_user_default_role' }, data: { value: 'Owner' } });
+    await settings.update({ key: 'new_user_default_role', value: 'Owner' });
     const notOwner = await signUp(app);
-    await prisma.setting.delete({ where: { key: 'new_user_default_role' } });
+    await settings.remove('new_user_default_role');
     const roles = async (uuid: string) =>
       (await prisma.roleAssignment.findMany({ where: { userUuid: uuid }, include: { role: true } })).map((a) => a.role.name);
     expect(await roles(editor.uuid)).toEqual(['Editor']);

@@ -99,7 +99,7 @@ describe.each(backends)('sessions on %s', (_name, open) => {
   test('sessions are stored as SHA-256 only, and expire after 60 days', async () => {
     const user = await signUp(app);
     const rows = await backend.database.sql.query<{ token: Buffer; context: string }>(
-      `SELECT token, context FROM phoenix_kit_users_tokens WHERE user_uuid = $1`, [user.uuid],
+      `SELECT token, context FROM phoenix_kit_users_tokens WHERE user_uuid = $1 AND context = 'session'`, [user.uuid],
     );
     const raw = Buffer.from(user.token);
     expect(rows).toHaveLength(1);
@@ -109,11 +109,11 @@ describe.each(backends)('sessions on %s', (_name, open) => {
     expect(Buffer.from(rows[0]!.token).includes(raw)).toBe(false);
 
     await backend.database.sql.query(
-      `UPDATE phoenix_kit_users_tokens SET inserted_at = now() - interval '59 days' WHERE user_uuid = $1`, [user.uuid],
+      `UPDATE phoenix_kit_users_tokens SET inserted_at = now() - interval '59 days' WHERE user_uuid = $1 AND context = 'session'`, [user.uuid],
     );
     expect((await execute(app, Me, {}, user.headers)).data?.me?.uuid).toBe(user.uuid);
     await backend.database.sql.query(
-      `UPDATE phoenix_kit_users_tokens SET inserted_at = now() - interval '61 days' WHERE user_uuid = $1`, [user.uuid],
+      `UPDATE phoenix_kit_users_tokens SET inserted_at = now() - interval '61 days' WHERE user_uuid = $1 AND context = 'session'`, [user.uuid],
     );
     expect((await execute(app, Me, {}, user.headers)).data?.me).toBeNull();
   });
@@ -148,11 +148,11 @@ describe.each(backends)('sessions on %s', (_name, open) => {
       expect((await execute(strict, Me, {}, bearer(token, headers))).data?.me).toBeNull();
     }
     // the setting turns strict mode on too
-    await backend.database.prisma.setting.create({ data: { key: 'session_fingerprint_strict', value: 'true' } });
+    await app.services.settings.update({ key: 'session_fingerprint_strict', value: 'true' });
     try {
       expect((await execute(app, Me, {}, bearer(token, moved))).data?.me).toBeNull();
     } finally {
-      await backend.database.prisma.setting.delete({ where: { key: 'session_fingerprint_strict' } });
+      await app.services.settings.remove('session_fingerprint_strict');
     }
   });
 });

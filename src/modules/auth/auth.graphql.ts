@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { selectingSomething } from '../../graphql/query.js';
 import { exposeError } from '../../graphql/error-types.js';
 import { ValidationError } from '../../graphql/errors.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
@@ -16,7 +17,7 @@ export const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
     user: t.prismaField({
       type: 'User',
       resolve: (query, session, _args, ctx) =>
-        ctx.db.user.findUniqueOrThrow({ ...query, relationLoadStrategy: 'join', where: { uuid: session.user.uuid } }),
+        ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: session.user.uuid } }),
     }),
   }),
 });
@@ -42,7 +43,11 @@ builder.mutationFields((t) => ({
     description: 'Creates an account and signs it in. The first account becomes the Owner.',
     errors: { types: [ValidationError, RateLimitedError] },
     args: { input: t.arg({ type: RegisterInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.auth.register(input, ctx.client),
+    resolve: async (_root, { input }, ctx) => {
+      const session = await ctx.services.auth.register(input, ctx.client);
+      await ctx.services.accountTokens.sendConfirmation(session.user);
+      return session;
+    },
   }),
   login: t.field({
     type: AuthPayload,

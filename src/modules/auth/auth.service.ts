@@ -111,6 +111,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
+    /** Starts a session for a user who proved who they are some other way (magic link, password change). */
+    createSession,
+
     async register(input: RegisterInput, client: ClientInfo): Promise<Session> {
       const email = normalizeEmail(input.email);
       const username = input.username?.trim() || null;

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { selectingSomething } from '../../graphql/query.js';
 
 builder.prismaNode('Entity', {
   id: { field: 'uuid' },
@@ -42,7 +43,7 @@ builder.queryFields((t) => ({
     type: 'Entity',
     cursor: 'uuid',
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.entity.findMany({ ...query, relationLoadStrategy: 'join', orderBy: [{ position: 'asc' }, { uuid: 'asc' }] }),
+      ctx.db.entity.findMany({ ...selectingSomething(query), relationLoadStrategy: 'join', orderBy: [{ position: 'asc' }, { uuid: 'asc' }] }),
   }),
   entityData: t.withAuth({ viewer: true }).prismaConnection({
     type: 'EntityData',
@@ -50,7 +51,7 @@ builder.queryFields((t) => ({
     args: { entity: t.arg.string({ required: true, description: 'Entity name' }) },
     resolve: (query, _root, args, ctx) =>
       ctx.db.entityData.findMany({
-        ...query,
+        ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: { entity: { name: args.entity } },
         orderBy: [{ position: 'asc' }, { uuid: 'asc' }],

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { selectingSomething } from '../../graphql/query.js';
 
 /** Byte counts are bigint columns; Float carries them exactly up to 2^53. */
 const bytes = (value: bigint | null) => (value === null ? null : Number(value));
@@ -108,13 +109,13 @@ builder.queryFields((t) => ({
     type: 'Bucket',
     cursor: 'uuid',
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.bucket.findMany({ ...query, relationLoadStrategy: 'join', orderBy: [{ priority: 'asc' }, { uuid: 'asc' }] }),
+      ctx.db.bucket.findMany({ ...selectingSomething(query), relationLoadStrategy: 'join', orderBy: [{ priority: 'asc' }, { uuid: 'asc' }] }),
   }),
   storageDimensions: t.withAuth({ viewer: true }).prismaConnection({
     type: 'StorageDimension',
     cursor: 'uuid',
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.storageDimension.findMany({ ...query, relationLoadStrategy: 'join', orderBy: [{ order: 'asc' }, { uuid: 'asc' }] }),
+      ctx.db.storageDimension.findMany({ ...selectingSomething(query), relationLoadStrategy: 'join', orderBy: [{ order: 'asc' }, { uuid: 'asc' }] }),
   }),
   file: t.withAuth({ viewer: true }).prismaField({
     type: 'File',
@@ -123,7 +124,7 @@ builder.queryFields((t) => ({
     args: { uuid: t.arg({ type: 'UUID', required: true }) },
     resolve: (query, _root, { uuid }, ctx) =>
       ctx.db.file.findFirst({
-        ...query,
+        ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: { uuid, systemManaged: false, ...(ctx.viewer.isAdmin ? {} : { userUuid: ctx.viewer.uuid }) },
       }),
@@ -134,7 +135,7 @@ builder.queryFields((t) => ({
     description: "The viewer's files (all users' for admins), newest first.",
     resolve: (query, _root, _args, ctx) =>
       ctx.db.file.findMany({
-        ...query,
+        ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: { systemManaged: false, ...(ctx.viewer.isAdmin ? {} : { userUuid: ctx.viewer.uuid }) },
         orderBy: { uuid: 'desc' },

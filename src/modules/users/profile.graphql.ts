@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { selectingSomething } from '../../graphql/query.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 
 const UpdateProfileInput = builder.inputType('UpdateProfileInput', {
@@ -48,7 +49,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateProfileInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const uuid = await ctx.services.profile.updateProfile({ viewer: ctx.viewer, client: ctx.client }, input);
-      return ctx.db.user.findUniqueOrThrow({ ...query, relationLoadStrategy: 'join', where: { uuid } });
+      return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
     },
   }),
   setCustomField: t.withAuth({ viewer: true }).prismaField({
@@ -57,7 +58,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SetCustomFieldInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const uuid = await ctx.services.profile.setCustomField({ viewer: ctx.viewer, client: ctx.client }, input);
-      return ctx.db.user.findUniqueOrThrow({ ...query, relationLoadStrategy: 'join', where: { uuid } });
+      return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
     },
   }),
   deleteCustomField: t.withAuth({ viewer: true }).prismaField({
@@ -66,7 +67,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteCustomFieldInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const uuid = await ctx.services.profile.deleteCustomField({ viewer: ctx.viewer, client: ctx.client }, input);
-      return ctx.db.user.findUniqueOrThrow({ ...query, relationLoadStrategy: 'join', where: { uuid } });
+      return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
     },
   }),
 }));

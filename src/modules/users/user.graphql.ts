@@ -1,16 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-
-export const RoleRef = builder.prismaNode('Role', {
-  id: { field: 'uuid' },
-  fields: (t) => ({
-    uuid: t.expose('uuid', { type: 'UUID' }),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    isSystemRole: t.exposeBoolean('isSystemRole'),
-    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-  }),
-});
+import { selectingSomething } from '../../graphql/query.js';
+import { RoleRef } from '../roles/role.graphql.js';
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'uuid' },
@@ -48,16 +38,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The signed-in user; null when anonymous.',
     resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.db.user.findUnique({ ...query, relationLoadStrategy: 'join', where: { uuid: ctx.viewer.uuid } }) : null,
+      ctx.viewer ? ctx.db.user.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: ctx.viewer.uuid } }) : null,
   }),
   users: t.withAuth({ admin: true }).prismaConnection({
     type: 'User',
     cursor: 'uuid',
-    resolve: (query, _root, _args, ctx) => ctx.db.user.findMany({ ...query, relationLoadStrategy: 'join', orderBy: { uuid: 'desc' } }),
-  }),
-  roles: t.withAuth({ viewer: true }).prismaConnection({
-    type: 'Role',
-    cursor: 'uuid',
-    resolve: (query, _root, _args, ctx) => ctx.db.role.findMany({ ...query, relationLoadStrategy: 'join', orderBy: { uuid: 'asc' } }),
+    resolve: (query, _root, _args, ctx) => ctx.db.user.findMany({ ...selectingSomething(query), relationLoadStrategy: 'join', orderBy: { uuid: 'desc' } }),
   }),
 }));

@@ -1,0 +1,129 @@
+import type { Db } from '../../db/database.js';
+import { NotFoundError, ValidationError } from '../../graphql/errors.js';
+import type { Bucket } from '../../generated/prisma/client.js';
+import type { Logger } from '../../logger.js';
+import type { StorageDriver } from '../../storage/storage-driver.js';
+import { BucketConfigError } from '../../storage/storage-errors.js';
+import { createStorageRegistry, type StorageRegistryOptions } from '../../storage/storage-registry.js';
+import { validateBucket, type BucketInput } from './domain/validate-bucket.js';
+import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
+import { BucketInUseError } from './file.errors.js';
+
+export type BucketWithUsage = Bucket & { usedBytes: number };
+export type BucketHealth = { ok: true } | { ok: false; reason: string };
+
+/** Buckets: admin CRUD with encrypted secrets, usage from file_locations, and one storage driver per bucket. */
+export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
+  const { db, log, secretKey } = deps;
+  const registry = createStorageRegistry(deps.storage);
+
+  /** Bytes stored per bucket: each distinct object counted once, however many file rows share it. */
+  async function usage(): Promise<Map<string, number>> {
+    const rows = await db.$queryRaw<{ bucket_uuid: string; used: bigint | number }[]>`
+      SELECT d.bucket_uuid, SUM(d.size)::bigint AS used
+        FROM (SELECT DISTINCT l.bucket_uuid, l.path, i.size
+                FROM phoenix_kit_file_locations l
+                JOIN phoenix_kit_file_instances i ON i.uuid = l.file_instance_uuid
+               WHERE l.status = 'active') d
+       GROUP BY d.bucket_uuid`;
+    return new Map(rows.map((r) => [r.bucket_uuid, Number(r.used)]));
+  }
+
+  function driverFor(bucket: Bucket): StorageDriver {
+    const secret = bucket.secretAccessKey ? openStoredSecret(bucket.secretAccessKey, secretKey).plaintext : null;
+    return registry.driverFor({ ...bucket, secretAccessKey: secret });
+  }
+
+  async function health(bucket: Bucket): Promise<BucketHealth> {
+    try {
+      return await driverFor(bucket).healthCheck();
+    } catch (error) {
+      return { ok: false, reason: error instanceof BucketConfigError ? error.message : 'cannot open the bucket' };
+    }
+  }
+
+  function secretData(input: BucketInput) {
+    if (input.secretAccessKey === undefined) return {};
+    return { secretAccessKey: input.secretAccessKey ? encryptSecret(input.secretAccessKey, secretKey) : null };
+  }
+
+  return {
+    usage,
+    driverFor,
+    health,
+
+    /** Enabled buckets with their used bytes (for selection). */
+    async enabledWithUsage(): Promise<BucketWithUsage[]> {
+      const [buckets, used] = await Promise.all([db.bucket.findMany({ where: { enabled: true } }), usage()]);
+      return buckets.map((b) => ({ ...b, usedBytes: used.get(b.uuid) ?? 0 }));
+    },
+
+    async create(input: BucketInput): Promise<Bucket> {
+      const issues = validateBucket(input, null);
+      if (issues.length > 0) throw new ValidationError('Bucket input is invalid', issues);
+      const bucket = await db.bucket.create({
+        data: {
+          name: input.name!.trim(),
+          provider: input.provider!,
+          region: input.region ?? null,
+          endpoint: input.endpoint ?? null,
+          bucketName: input.bucketName ?? null,
+          accessKeyId: input.accessKeyId ?? null,
+          ...secretData(input),
+          cdnUrl: input.cdnUrl ?? null,
+          pathPrefix: input.pathPrefix ?? null,
+          enabled: input.enabled ?? true,
+          priority: input.priority ?? 0,
+          maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb),
+          accessType: input.accessType ?? 'public',
+        },
+      });
+      log.info({ bucketUuid: bucket.uuid, provider: bucket.provider }, 'bucket created');
+      return bucket;
+    },
+
+    async update(uuid: string, input: BucketInput): Promise<Bucket> {
+      const existing = await db.bucket.findUnique({ where: { uuid } });
+      if (!existing) throw new NotFoundError('Bucket');
+      const issues = validateBucket(input, existing);
+      if (issues.length > 0) throw new ValidationError('Bucket input is invalid', issues);
+      const bucket = await db.bucket.update({
+        where: { uuid },
+        data: {
+          ...(input.name !== undefined ? { name: input.name!.trim() } : {}),
+          ...(input.provider !== undefined ? { provider: input.provider! } : {}),
+          ...(input.region !== undefined ? { region: input.region } : {}),
+          ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
+          ...(input.bucketName !== undefined ? { bucketName: input.bucketName } : {}),
+          ...(input.accessKeyId !== undefined ? { accessKeyId: input.accessKeyId } : {}),
+          ...secretData(input),
+          ...(input.cdnUrl !== undefined ? { cdnUrl: input.cdnUrl } : {}),
+          ...(input.pathPrefix !== undefined ? { pathPrefix: input.pathPrefix } : {}),
+          ...(input.enabled != null ? { enabled: input.enabled } : {}),
+          ...(input.priority != null ? { priority: input.priority } : {}),
+          ...(input.maxSizeMb !== undefined ? { maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb) } : {}),
+          ...(input.accessType != null ? { accessType: input.accessType } : {}),
+        },
+      });
+      registry.forget(uuid);
+      return bucket;
+    },
+
+    /** Refused while any file copy lives in the bucket (disable it instead, or let repair move copies first). */
+    async remove(uuid: string): Promise<Bucket> {
+      const bucket = await db.bucket.findUnique({ where: { uuid } });
+      if (!bucket) throw new NotFoundError('Bucket');
+      const copies = await db.fileLocation.count({ where: { bucketUuid: uuid } });
+      if (copies > 0) throw new BucketInUseError(copies);
+      await db.bucket.delete({ where: { uuid } });
+      registry.forget(uuid);
+      return bucket;
+    },
+
+    async close() {
+      await registry.close();
+    },
+  };
+}
+
+export type BucketService = ReturnType<typeof createBucketService>;

@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import { fileUrlPath, signUrlToken, verifyUrlToken } from './url-token.js';
+
+const SECRET = 'a-server-secret-of-at-least-32-bytes!!';
+const OTHER_SECRET = 'another-server-secret-32-bytes-long!!!';
+const FILE = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const OTHER_FILE = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+const NOW = new Date('2025-01-01T12:00:00Z');
+const LATER = new Date('2025-01-01T13:00:00Z');
+
+const permanent = signUrlToken({ fileUuid: FILE, variant: 'original' }, SECRET);
+const expiring = signUrlToken({ fileUuid: FILE, variant: 'original', expiresAt: LATER }, SECRET);
+
+/** Flips one bit of the decoded token and re-encodes it. */
+function flip(token: string, byte: number): string {
+  const raw = Buffer.from(token, 'base64url');
+  raw[byte]! ^= 1;
+  return raw.toString('base64url');
+}
+
+describe('signUrlToken', () => {
+  test('tokens carry at least 128 bits of MAC and are URL-safe', () => {
+    for (const token of [permanent, expiring]) {
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(Buffer.from(token, 'base64url').length * 8).toBeGreaterThanOrEqual(128 + 8);
+    }
+  });
+  test('deterministic for the same claims, different across files, variants, expiries and secrets', () => {
+    expect(signUrlToken({ fileUuid: FILE, variant: 'original' }, SECRET)).toBe(permanent);
+    const others = [
+      signUrlToken({ fileUuid: OTHER_FILE, variant: 'original' }, SECRET),
+      signUrlToken({ fileUuid: FILE, variant: 'thumbnail' }, SECRET),
+      signUrlToken({ fileUuid: FILE, variant: 'original' }, OTHER_SECRET),
+      expiring,
+    ];
+    expect(new Set([permanent, ...others]).size).toBe(5);
+  });
+  test('the uuid is case-insensitive', () => {
+    expect(signUrlToken({ fileUuid: FILE.toUpperCase(), variant: 'original' }, SECRET)).toBe(permanent);
+  });
+  test('refuses a short secret', () => {
+    expect(() => signUrlToken({ fileUuid: FILE, variant: 'original' }, 'short')).toThrow(RangeError);
+  });
+});
+
+describe('verifyUrlToken', () => {
+  const target = { fileUuid: FILE, variant: 'original' };
+  test.each<[string, string, { fileUuid: string; variant: string }, string | string[], Date, boolean]>([
+    ['permanent token', permanent, target, SECRET, NOW, true],
+    ['permanent token far in the future', permanent, target, SECRET, new Date('2999-01-01'), true],
+    ['expiring token before expiry', expiring, target, SECRET, NOW, true],
+    ['upper-case uuid in the URL', permanent, { ...target, fileUuid: FILE.toUpperCase() }, SECRET, NOW, true],
+    ['retired secret still honoured', signUrlToken(target, OTHER_SECRET), target, [SECRET, OTHER_SECRET], NOW, true],
+    ['expired (at the instant)', expiring, target, SECRET, LATER, false],
+    ['expired (after)', expiring, target, SECRET, new Date(LATER.getTime() + 1000), false],
+    ['foreign file', permanent, { ...target, fileUuid: OTHER_FILE }, SECRET, NOW, false],
+    ['foreign variant', permanent, { ...target, variant: 'thumbnail' }, SECRET, NOW, false],
+    ['foreign secret', permanent, target, OTHER_SECRET, NOW, false],
+    ['tampered MAC', flip(permanent, 10), target, SECRET, NOW, false],
+    ['tampered version', flip(permanent, 0), target, SECRET, NOW, false],
+    ['tampered expiry (extended)', flip(expiring, 8), target, SECRET, NOW, false],
+    ['expiry stripped (made permanent)', Buffer.concat([Buffer.of(1), Buffer.from(expiring, 'base64url').subarray(9)]).toString('base64url'), target, SECRET, NOW, false],
+    ['truncated', permanent.slice(0, -2), target, SECRET, NOW, false],
+    ['extended', `${permanent}AA`, target, SECRET, NOW, false],
+    ['empty', '', target, SECRET, NOW, false],
+    ['padding', `${permanent}=`, target, SECRET, NOW, false],
+    ['non-base64url characters', permanent.replace(/.$/, '+'), target, SECRET, NOW, false],
+    ['very long', 'A'.repeat(10_000), target, SECRET, NOW, false],
+    ['path traversal', '../../etc/passwd', target, SECRET, NOW, false],
+    ['old 4-hex MD5 token', 'a1b2', target, SECRET, NOW, false],
+  ])('%s → %s', (_name, token, claims, secrets, now, ok) => {
+    const result = verifyUrlToken(token, claims, secrets, now);
+    expect(result.ok).toBe(ok);
+    if (!ok) expect(result).toEqual({ ok: false }); // one failure kind for all
+  });
+
+  test('reports the expiry of a good token', () => {
+    expect(verifyUrlToken(expiring, target, SECRET, NOW)).toEqual({ ok: true, expiresAt: LATER });
+    expect(verifyUrlToken(permanent, target, SECRET, NOW)).toEqual({ ok: true, expiresAt: null });
+  });
+
+  test('expiry is kept to the second (rounded down)', () => {
+    const token = signUrlToken({ ...target, expiresAt: new Date('2025-01-01T12:00:10.999Z') }, SECRET);
+    expect(verifyUrlToken(token, target, SECRET, new Date('2025-01-01T12:00:09.999Z')).ok).toBe(true);
+    expect(verifyUrlToken(token, target, SECRET, new Date('2025-01-01T12:00:10.000Z')).ok).toBe(false);
+  });
+
+  test('a variant cannot smuggle fields', () => {
+    const token = signUrlToken({ fileUuid: FILE, variant: 'a","b' }, SECRET);
+    expect(verifyUrlToken(token, { fileUuid: FILE, variant: 'a' }, SECRET, NOW).ok).toBe(false);
+    expect(verifyUrlToken(token, { fileUuid: FILE, variant: 'a","b' }, SECRET, NOW).ok).toBe(true);
+  });
+});
+
+describe('fileUrlPath', () => {
+  test.each([
+    [FILE, 'original', 'tok', `/files/${FILE}/original/tok`],
+    [FILE.toUpperCase(), 'thumbnail', 'tok', `/files/${FILE}/thumbnail/tok`],
+    [FILE, 'a/b c', 'tok', `/files/${FILE}/a%2Fb%20c/tok`],
+  ])('%s %s', (uuid, variant, token, expected) => {
+    expect(fileUrlPath(uuid, variant, token)).toBe(expected);
+  });
+});

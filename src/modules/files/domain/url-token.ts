@@ -1,0 +1,96 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * File URL tokens: `/files/<file uuid>/<variant>/<token>`, token = base64url(version ‖ [expiry] ‖ HMAC-SHA256).
+ * The MAC (256 bits) covers the lower-case uuid, the variant and the expiry, under the server secret; the expiry
+ * (whole seconds since the epoch) travels in the token so the URL alone can be checked.
+ */
+const VERSION_PERMANENT = 1;
+const VERSION_EXPIRING = 2;
+const MAC_BYTES = 32;
+const EXPIRY_BYTES = 8;
+/** At least this many bytes of server secret. */
+export const MIN_SECRET_BYTES = 32;
+
+export type UrlTokenClaims = Readonly<{ fileUuid: string; variant: string; expiresAt?: Date | null }>;
+
+/** The one answer for any bad token (tampered, expired, other file or variant, other secret, malformed). */
+export type UrlTokenCheck = Readonly<{ ok: true; expiresAt: Date | null }> | Readonly<{ ok: false }>;
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+$/;
+
+function assertSecret(secret: string | Uint8Array): void {
+  const length = typeof secret === 'string' ? Buffer.byteLength(secret, 'utf8') : secret.byteLength;
+  if (length < MIN_SECRET_BYTES) throw new RangeError(`URL signing secret must be at least ${MIN_SECRET_BYTES} bytes`);
+}
+
+function mac(secret: string | Uint8Array, fileUuid: string, variant: string, expirySeconds: number | null): Buffer {
+  // JSON keeps the fields unambiguous whatever characters a variant holds
+  const message = JSON.stringify(['pk-file-url', 1, fileUuid.toLowerCase(), variant, expirySeconds]);
+  return createHmac('sha256', secret).update(message, 'utf8').digest();
+}
+
+/** Signs a URL token; `expiresAt` is rounded down to whole seconds. */
+export function signUrlToken(claims: UrlTokenClaims, secret: string | Uint8Array): string {
+  assertSecret(secret);
+  const expiresAt = claims.expiresAt ?? null;
+  if (expiresAt === null) {
+    return Buffer.concat([Buffer.of(VERSION_PERMANENT), mac(secret, claims.fileUuid, claims.variant, null)]).toString(
+      'base64url',
+    );
+  }
+  const seconds = Math.floor(expiresAt.getTime() / 1000);
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new RangeError('invalid expiresAt');
+  const expiry = Buffer.alloc(EXPIRY_BYTES);
+  expiry.writeBigUInt64BE(BigInt(seconds));
+  return Buffer.concat([
+    Buffer.of(VERSION_EXPIRING),
+    expiry,
+    mac(secret, claims.fileUuid, claims.variant, seconds),
+  ]).toString('base64url');
+}
+
+/**
+ * Checks a token against the uuid and variant of the URL, in constant time over the MAC. Every failure is the same
+ * `{ ok: false }` so callers answer alike. `secrets`: the current secret first, then retired ones still honoured.
+ */
+export function verifyUrlToken(
+  token: string,
+  target: Readonly<{ fileUuid: string; variant: string }>,
+  secrets: string | Uint8Array | ReadonlyArray<string | Uint8Array>,
+  now: Date,
+): UrlTokenCheck {
+  const fail = { ok: false } as const;
+  if (typeof token !== 'string' || token.length > 64 || !TOKEN_SHAPE.test(token)) return fail;
+  const raw = Buffer.from(token, 'base64url');
+  if (raw.toString('base64url') !== token) return fail; // non-canonical spelling of the same bytes
+  const version = raw[0];
+  let expirySeconds: number | null;
+  let presented: Buffer;
+  if (version === VERSION_PERMANENT && raw.length === 1 + MAC_BYTES) {
+    expirySeconds = null;
+    presented = raw.subarray(1);
+  } else if (version === VERSION_EXPIRING && raw.length === 1 + EXPIRY_BYTES + MAC_BYTES) {
+    const big = raw.readBigUInt64BE(1);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) return fail;
+    expirySeconds = Number(big);
+    presented = raw.subarray(1 + EXPIRY_BYTES);
+  } else {
+    return fail;
+  }
+  const list = Array.isArray(secrets) ? (secrets as ReadonlyArray<string | Uint8Array>) : [secrets as string | Uint8Array];
+  let matched = false;
+  for (const secret of list) {
+    assertSecret(secret);
+    // no early exit: the time taken does not tell which secret matched
+    if (timingSafeEqual(presented, mac(secret, target.fileUuid, target.variant, expirySeconds))) matched = true;
+  }
+  if (!matched) return fail;
+  if (expirySeconds !== null && now.getTime() >= expirySeconds * 1000) return fail;
+  return { ok: true, expiresAt: expirySeconds === null ? null : new Date(expirySeconds * 1000) };
+}
+
+/** The path of a file URL (uuid lower-cased, variant percent-encoded). */
+export function fileUrlPath(fileUuid: string, variant: string, token: string): string {
+  return `/files/${fileUuid.toLowerCase()}/${encodeURIComponent(variant)}/${token}`;
+}

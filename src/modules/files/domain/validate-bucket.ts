@@ -1,0 +1,73 @@
+import type { FieldIssue } from '../../../graphql/errors.js';
+
+export const BUCKET_PROVIDERS = ['local', 's3', 'b2', 'r2'] as const;
+export const ACCESS_TYPES = ['public', 'private', 'signed'] as const;
+
+/** Create/update input; on update, absent (undefined) fields keep their value. */
+export type BucketInput = {
+  name?: string | null;
+  provider?: string | null;
+  region?: string | null;
+  endpoint?: string | null;
+  bucketName?: string | null;
+  accessKeyId?: string | null;
+  secretAccessKey?: string | null;
+  cdnUrl?: string | null;
+  pathPrefix?: string | null;
+  enabled?: boolean | null;
+  priority?: number | null;
+  maxSizeMb?: number | null;
+  accessType?: string | null;
+};
+
+type Existing = { provider: string; bucketName: string | null; accessKeyId: string | null; secretAccessKey: string | null };
+
+const TEXT_FIELDS = ['name', 'region', 'endpoint', 'bucketName', 'accessKeyId', 'cdnUrl', 'pathPrefix'] as const;
+
+/** Rules of the reference (§2.2): S3-compatible buckets need a bucket name and both keys; local ones need none. */
+export function validateBucket(input: BucketInput, existing: Existing | null): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const merged = {
+    provider: input.provider ?? existing?.provider ?? null,
+    bucketName: input.bucketName !== undefined ? input.bucketName : (existing?.bucketName ?? null),
+    accessKeyId: input.accessKeyId !== undefined ? input.accessKeyId : (existing?.accessKeyId ?? null),
+    hasSecret: input.secretAccessKey !== undefined ? Boolean(input.secretAccessKey) : Boolean(existing?.secretAccessKey),
+  };
+  if (existing === null || input.name !== undefined) {
+    if (!input.name?.trim()) issues.push({ path: 'name', message: 'is required' });
+  }
+  if (!merged.provider || !(BUCKET_PROVIDERS as readonly string[]).includes(merged.provider)) {
+    issues.push({ path: 'provider', message: `must be one of ${BUCKET_PROVIDERS.join(', ')}` });
+  }
+  for (const field of TEXT_FIELDS) {
+    const value = input[field];
+    if (value == null) continue;
+    if (value.length > 255) issues.push({ path: field, message: 'must be at most 255 characters' });
+    else if (/\p{Cc}/u.test(value)) issues.push({ path: field, message: 'must not contain control characters' });
+  }
+  if (input.secretAccessKey != null && input.secretAccessKey.length > 1024) {
+    issues.push({ path: 'secretAccessKey', message: 'must be at most 1024 characters' });
+  }
+  if (input.accessType != null && !(ACCESS_TYPES as readonly string[]).includes(input.accessType)) {
+    issues.push({ path: 'accessType', message: `must be one of ${ACCESS_TYPES.join(', ')}` });
+  }
+  if (input.priority != null && (!Number.isInteger(input.priority) || input.priority < 0)) {
+    issues.push({ path: 'priority', message: 'must be a whole number ≥ 0' });
+  }
+  if (input.maxSizeMb != null && (!Number.isSafeInteger(input.maxSizeMb) || input.maxSizeMb <= 0)) {
+    issues.push({ path: 'maxSizeMb', message: 'must be a whole number > 0' });
+  }
+  if (input.cdnUrl && !/^https?:\/\/[^\s]+$/.test(input.cdnUrl)) {
+    issues.push({ path: 'cdnUrl', message: 'must be an http(s) URL' });
+  }
+  if (merged.provider && ['s3', 'b2', 'r2'].includes(merged.provider)) {
+    if (!merged.bucketName?.trim()) issues.push({ path: 'bucketName', message: 'is required for S3-compatible buckets' });
+    if (!merged.accessKeyId?.trim() || !merged.hasSecret) {
+      issues.push({ path: 'accessKeyId', message: 'an access key id and secret access key are required' });
+    }
+    if (input.endpoint && !/^https?:\/\/[^\s]+$/.test(input.endpoint)) {
+      issues.push({ path: 'endpoint', message: 'must be an http(s) URL' });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,38 @@
+import { AppError } from '../../graphql/errors.js';
+
+export { FileTooLargeError } from './domain/hash-stream.js';
+
+/** No enabled bucket can take the file (none configured, all full, or all failed while writing). */
+export class BucketUnavailableError extends AppError {
+  readonly code = 'BUCKET_UNAVAILABLE';
+  constructor(readonly reason: string) {
+    super(`No storage bucket could store the file: ${reason}`);
+    this.name = 'BucketUnavailableError';
+  }
+}
+
+/** The file is attached somewhere (e.g. a comment) and cannot be deleted until it is detached. */
+export class FileInUseError extends AppError {
+  readonly code = 'FILE_IN_USE';
+  constructor(readonly references: number) {
+    super(`The file is attached in ${references} place(s); detach it first`);
+    this.name = 'FileInUseError';
+  }
+}
+
+export class BucketInUseError extends AppError {
+  readonly code = 'BUCKET_IN_USE';
+  constructor(readonly copies: number) {
+    super(`The bucket still holds ${copies} file copies; disable it instead`);
+    this.name = 'BucketInUseError';
+  }
+}
+
+/** The upload request itself was broken (no file part, aborted body). */
+export class InvalidUploadError extends AppError {
+  readonly code = 'INVALID_UPLOAD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidUploadError';
+  }
+}

@@ -1,0 +1,333 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GraphQLError } from 'graphql';
+import type { Db } from '../../db/database.js';
+import type { Viewer } from '../../graphql/context.js';
+import { NotFoundError } from '../../graphql/errors.js';
+import type { Bucket, File, Prisma } from '../../generated/prisma/client.js';
+import type { Logger } from '../../logger.js';
+import type { StorageDriver } from '../../storage/storage-driver.js';
+import { storageKey, type StorageKey } from '../../storage/storage-key.js';
+import type { SettingsService } from '../settings/setting.service.js';
+import type { BucketService, BucketWithUsage } from './bucket.service.js';
+import { classifyFile, extensionOf, mimeFromExtension } from './domain/classify.js';
+import { detectType } from './domain/detect-type.js';
+import { sanitizeFileName } from './domain/file-name.js';
+import { HashingStream } from './domain/hash-stream.js';
+import { clampCopies, selectBuckets } from './domain/select-buckets.js';
+import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
+
+const MiB = 1024 * 1024;
+
+export type UploadSource = Readonly<{ filename: string; mimetype: string; createReadStream(): Readable }>;
+export type UploadResult = { file: File; duplicate: boolean };
+type Target = { bucket: BucketWithUsage; driver: StorageDriver };
+type StoredObject = { bucketUuid: string; path: string };
+
+/** Types never served inline from a guess: only when the bytes themselves say so would that be safe, and they can't. */
+const UNSAFE_GUESSES = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
+
+/** Content-addressed key of a stored original: identical bytes share one object per bucket. */
+export function blobKey(sha256: string): StorageKey {
+  return storageKey('blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}
+
+/** Per-user dedup key (product.md §5): sha256 of the user's uuid text followed by the content checksum. */
+export function userFileChecksum(userUuid: string, fileChecksum: string): string {
+  return createHash('sha256').update(`${userUuid}${fileChecksum}`).digest('hex');
+}
+
+/** Serialises every decision about one stored object (promote, reference, delete) across processes. */
+async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<string>): Promise<void> {
+  for (const path of [...new Set(paths)].sort()) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${path}`}))`;
+  }
+}
+
+export type FileServiceDeps = { db: Db; log: Logger; settings: SettingsService; buckets: BucketService };
+
+export function createFileService({ db, log, settings, buckets }: FileServiceDeps) {
+  async function maxUploadBytes(): Promise<number> {
+    const mb = Number.parseInt((await settings.get('storage_max_upload_size_mb')) ?? '', 10);
+    return (Number.isFinite(mb) && mb > 0 ? mb : 500) * MiB;
+  }
+
+  /**
+   * Removes the bytes of `objects` that no location row points at any more. Runs after the deleting transaction has
+   * committed, under the same per-object lock uploads take, so an upload cannot start referencing an object between
+   * the check and the delete.
+   */
+  async function releaseObjects(objects: readonly StoredObject[]): Promise<void> {
+    for (const object of objects) {
+      try {
+        await db.$transaction(
+          async (tx) => {
+            await lockObjects(tx, [object.path]);
+            const refs = await tx.fileLocation.count({ where: { bucketUuid: object.bucketUuid, path: object.path } });
+            if (refs > 0) return;
+            const bucket = await tx.bucket.findUnique({ where: { uuid: object.bucketUuid } });
+            if (bucket) await buckets.driverFor(bucket).delete(object.path as StorageKey);
+          },
+          { timeout: 120_000, maxWait: 60_000 },
+        );
+      } catch (error) {
+        log.error({ err: error, ...object }, 'could not remove stored bytes; they will be retried by the storage sweep');
+      }
+    }
+  }
+
+  /** Deletes temporary objects, ignoring failures (a sweep of `tmp/` removes leftovers). */
+  async function dropTemps(targets: readonly Target[], key: StorageKey): Promise<void> {
+    await Promise.all(
+      targets.map((t) =>
+        t.driver.delete(key).catch((error) => log.warn({ err: error, bucket: t.bucket.uuid, key }, 'temp object left behind')),
+      ),
+    );
+  }
+
+  /**
+   * Streams one body to every target at once (one read, one hash): each target gets its own PassThrough; a target
+   * that fails is dropped and the others go on; when all have failed the source is stopped.
+   */
+  async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
+    let alive = targets.length;
+    const branches = targets.map((target) => ({ target, stream: new PassThrough({ highWaterMark: 4 * MiB }) }));
+    hasher.on('error', (error) => branches.forEach((b) => b.stream.destroy(error)));
+    for (const branch of branches) hasher.pipe(branch.stream);
+    const writes = branches.map(async ({ target, stream }) => {
+      try {
+        await target.driver.put(key, stream, { contentType });
+        return target;
+      } catch (error) {
+        hasher.unpipe(stream);
+        stream.destroy();
+        if (--alive === 0) hasher.destroy(new BucketUnavailableError('every bucket failed while writing'));
+        log.warn({ err: error, bucket: target.bucket.uuid }, 'bucket write failed');
+        return null;
+      }
+    });
+    const source = pipeline(body, hasher).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const [landed, sourceError] = await Promise.all([Promise.all(writes), source]);
+    return { landed: landed.filter((t): t is Target => t !== null), sourceError };
+  }
+
+  return {
+    blobKey,
+    releaseObjects,
+
+    /**
+     * Stores an upload: picks buckets (product.md §5), streams the body to all of them while hashing, then either
+     * returns the viewer's existing file with the same bytes (`duplicate`), links to bytes another user already stored,
+     * or promotes the new object to its content-addressed key. Memory stays bounded by the stream buffers.
+     */
+    async upload(viewer: Viewer, source: UploadSource, sizeHint: number): Promise<UploadResult> {
+      const input = source.createReadStream();
+      const [maxBytes, copiesSetting, candidates] = await Promise.all([
+        maxUploadBytes(),
+        settings.get('storage_redundancy_copies'),
+        buckets.enabledWithUsage(),
+      ]);
+      const selection = selectBuckets(
+        candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row })),
+        { fileSize: Math.min(sizeHint, maxBytes), copies: clampCopies(copiesSetting) },
+      );
+      if (selection.kind === 'none') {
+        input.resume();
+        throw new BucketUnavailableError(selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket');
+      }
+      const targets = selection.buckets.map(({ row }) => ({ bucket: row, driver: buckets.driverFor(row) }));
+
+      let detected: Awaited<ReturnType<typeof detectType>>;
+      try {
+        detected = await detectType(input);
+      } catch {
+        throw new InvalidUploadError('The upload was interrupted');
+      }
+      const originalFileName = sanitizeFileName(source.filename);
+      const guessed = mimeFromExtension(originalFileName);
+      const mimeType = detected.type?.mime ?? (guessed && !UNSAFE_GUESSES.has(guessed) ? guessed : 'application/octet-stream');
+      const ext = (detected.type?.ext ?? extensionOf(originalFileName)) || 'bin';
+      const hasher = new HashingStream({ maxBytes });
+      const tempKey = storageKey('tmp', randomUUID());
+
+      const { landed, sourceError } = await writeToTargets(detected.stream, hasher, targets, tempKey, mimeType);
+      if (sourceError || !hasher.digest) {
+        await dropTemps(landed, tempKey);
+        if (sourceError instanceof BucketUnavailableError) throw sourceError;
+        if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
+        throw new InvalidUploadError('The upload was interrupted');
+      }
+      if (landed.length === 0) throw new BucketUnavailableError('every bucket failed while writing');
+      const { sha256, size } = hasher.digest;
+      const key = blobKey(sha256);
+      const dedupKey = userFileChecksum(viewer.uuid, sha256);
+
+      let promoted: StoredObject[] = [];
+      try {
+        const result = await db.$transaction(
+          async (tx) => {
+            await lockObjects(tx, [key]);
+            const mine = await tx.file.findUnique({ where: { userFileChecksum: dedupKey } });
+            if (mine) return { file: mine, duplicate: true, reused: true };
+            // bytes another user already stored: link to their copies, store nothing new
+            const donor = await tx.fileLocation.findMany({
+              where: { path: key, status: 'active', fileInstance: { variantName: 'original', checksum: sha256 } },
+              distinct: ['bucketUuid'],
+              select: { bucketUuid: true, priority: true },
+            });
+            const locations =
+              donor.length > 0
+                ? donor.map((d) => ({ bucketUuid: d.bucketUuid, priority: d.priority }))
+                : landed.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
+            if (donor.length === 0) {
+              for (const t of landed) await t.driver.move(tempKey, key);
+              promoted = landed.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
+            }
+            const file = await tx.file.create({
+              data: {
+                originalFileName,
+                fileName: `${sha256}.${ext}`,
+                filePath: key.slice(0, key.lastIndexOf('/')),
+                mimeType,
+                fileType: classifyFile(mimeType, originalFileName),
+                ext,
+                fileChecksum: sha256,
+                userFileChecksum: dedupKey,
+                size: BigInt(size),
+                status: 'active',
+                userUuid: viewer.uuid,
+                instances: {
+                  create: {
+                    variantName: 'original',
+                    fileName: key,
+                    mimeType,
+                    ext,
+                    checksum: sha256,
+                    size: BigInt(size),
+                    processingStatus: 'completed',
+                    locations: { create: locations.map((l) => ({ path: key, status: 'active', ...l })) },
+                  },
+                },
+              },
+            });
+            return { file, duplicate: false, reused: donor.length > 0 };
+          },
+          { timeout: 120_000, maxWait: 60_000 },
+        );
+        if (result.reused) await dropTemps(landed, tempKey);
+        log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
+        return { file: result.file, duplicate: result.duplicate };
+      } catch (error) {
+        // nothing committed: remove the temps and any object promoted for this upload that no row references
+        await dropTemps(landed, tempKey);
+        await releaseObjects(promoted);
+        throw error;
+      }
+    },
+
+    /** The file if the viewer may see it: their own, or any for admins; system files and other users' are "missing". */
+    async visibleFile(viewer: Viewer, uuid: string): Promise<File> {
+      const file = await db.file.findUnique({ where: { uuid } });
+      if (!file || file.systemManaged || (!viewer.isAdmin && file.userUuid !== viewer.uuid)) throw new NotFoundError('File');
+      return file;
+    },
+
+    async trash(viewer: Viewer, uuid: string): Promise<File> {
+      const file = await this.visibleFile(viewer, uuid);
+      return db.file.update({ where: { uuid: file.uuid }, data: { status: 'trashed', trashedAt: new Date() } });
+    },
+
+    async restore(viewer: Viewer, uuid: string): Promise<File> {
+      const file = await this.visibleFile(viewer, uuid);
+      if (file.status !== 'trashed') return file;
+      return db.file.update({ where: { uuid: file.uuid }, data: { status: 'active', trashedAt: null } });
+    },
+
+    /**
+     * Deletes a file, its variants and its system children (tiles). References are checked in the same transaction
+     * (an attached file is refused with FileInUseError); bytes go after commit, only where no row points at them.
+     */
+    async remove(viewer: Viewer | null, uuid: string): Promise<File> {
+      if (viewer) await this.visibleFile(viewer, uuid);
+      let objects: StoredObject[] = [];
+      const file = await db.$transaction(
+        async (tx) => {
+          const locations = await tx.fileLocation.findMany({
+            where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
+            select: { bucketUuid: true, path: true },
+          });
+          await lockObjects(tx, locations.map((l) => l.path));
+          const attached = await tx.commentMedia.count({ where: { fileUuid: uuid } });
+          if (attached > 0) throw new FileInUseError(attached);
+          const deleted = await tx.file.delete({ where: { uuid } }).catch(() => null);
+          if (!deleted) throw new NotFoundError('File');
+          objects = [...new Map(locations.map((l) => [`${l.bucketUuid}/${l.path}`, l])).values()];
+          return deleted;
+        },
+        { timeout: 60_000, maxWait: 60_000 },
+      );
+      await releaseObjects(objects);
+      log.info({ fileUuid: uuid, objects: objects.length }, 'file deleted');
+      return file;
+    },
+
+    /** Deletes trashed files older than `trash_retention_days` (default 30); returns how many went. */
+    async pruneTrash(now = new Date()): Promise<number> {
+      const days = Number.parseInt((await settings.get('trash_retention_days')) ?? '', 10);
+      const cutoff = new Date(now.getTime() - (Number.isFinite(days) && days >= 0 ? days : 30) * 86_400_000);
+      const expired = await db.file.findMany({
+        where: { status: 'trashed', trashedAt: { lt: cutoff }, systemManaged: false },
+        select: { uuid: true },
+      });
+      let pruned = 0;
+      for (const { uuid } of expired) {
+        try {
+          await this.remove(null, uuid);
+          pruned++;
+        } catch (error) {
+          log.warn({ err: error, fileUuid: uuid }, 'trashed file not pruned');
+        }
+      }
+      return pruned;
+    },
+
+    /** Opens the bytes of one instance, trying its copies in priority order; missing copies are marked failed. */
+    async open(instance: { uuid: string; fileName: string }, range?: { start: number; end?: number }) {
+      const locations = await db.fileLocation.findMany({
+        where: { fileInstanceUuid: instance.uuid, status: 'active' },
+        include: { bucket: true },
+        orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
+      });
+      let lastError: unknown = new NotFoundError('File');
+      for (const location of locations.filter((l) => l.bucket.enabled)) {
+        const driver = buckets.driverFor(location.bucket);
+        try {
+          const stream = await driver.get(location.path as StorageKey, range);
+          return { stream, bucket: location.bucket as Bucket, driver, key: location.path as StorageKey };
+        } catch (error) {
+          lastError = error;
+          const code = (error as { code?: string }).code;
+          if (code === 'STORAGE_OBJECT_NOT_FOUND') {
+            await db.fileLocation.update({ where: { uuid: location.uuid }, data: { status: 'failed' } });
+            log.warn({ location: location.uuid, bucket: location.bucketUuid }, 'stored copy missing; marked failed');
+          } else if (code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
+            throw error;
+          } else {
+            log.warn({ err: error, bucket: location.bucketUuid }, 'copy unreadable; trying the next one');
+          }
+        }
+      }
+      throw lastError;
+    },
+
+    assertCanAdminister(viewer: Viewer) {
+      if (!viewer.isAdmin) throw new GraphQLError('Not allowed', { extensions: { code: 'FORBIDDEN' } });
+    },
+  };
+}
+
+export type FileService = ReturnType<typeof createFileService>;

@@ -1,0 +1,113 @@
+import type { Db } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import type { StorageKey } from '../../storage/storage-key.js';
+import type { SettingsService } from '../settings/setting.service.js';
+import type { BucketService } from './bucket.service.js';
+import { clampCopies, selectBuckets } from './domain/select-buckets.js';
+import type { FileService } from './file.service.js';
+
+export type ReplicaShortfall = { instanceUuid: string; fileUuid: string; path: string; size: number; mimeType: string; copies: number };
+export type RepairReport = { checked: number; copiesAdded: number; stillUnderReplicated: number };
+
+/** Keeps every stored object at `storage_redundancy_copies` copies: reports shortfalls and copies objects back up. */
+export function createReplicationService(deps: {
+  db: Db;
+  log: Logger;
+  settings: SettingsService;
+  buckets: BucketService;
+  files: FileService;
+}) {
+  const { db, log, settings, buckets, files } = deps;
+
+  async function target(): Promise<number> {
+    return clampCopies(await settings.get('storage_redundancy_copies'));
+  }
+
+  /** Instances (of non-system and system files alike) with fewer active copies than the target. */
+  async function shortfalls(limit = 10_000): Promise<ReplicaShortfall[]> {
+    const copies = await target();
+    const rows = await db.$queryRaw<
+      { instance_uuid: string; file_uuid: string; path: string; size: bigint; mime_type: string; copies: number }[]
+    >`
+      SELECT i.uuid AS instance_uuid, i.file_uuid, i.file_name AS path, i.size, i.mime_type,
+             count(l.uuid) FILTER (WHERE l.status = 'active')::int AS copies
+        FROM phoenix_kit_file_instances i
+        LEFT JOIN phoenix_kit_file_locations l ON l.file_instance_uuid = i.uuid
+       WHERE i.processing_status = 'completed'
+       GROUP BY i.uuid
+      HAVING count(l.uuid) FILTER (WHERE l.status = 'active') < ${copies}
+       ORDER BY i.uuid
+       LIMIT ${limit}`;
+    return rows.map((r) => ({
+      instanceUuid: r.instance_uuid,
+      fileUuid: r.file_uuid,
+      path: r.path,
+      size: Number(r.size),
+      mimeType: r.mime_type,
+      copies: r.copies,
+    }));
+  }
+
+  return {
+    target,
+    shortfalls,
+
+    /**
+     * Copies under-replicated objects to enabled buckets that lack them (chosen like new uploads), reading from any
+     * healthy copy. Safe to run concurrently: a location row is only added under the object's lock, once.
+     */
+    async repair(): Promise<RepairReport> {
+      const copies = await target();
+      const pending = await shortfalls();
+      let copiesAdded = 0;
+      for (const item of pending) {
+        const present = await db.fileLocation.findMany({
+          where: { fileInstanceUuid: item.instanceUuid, status: 'active' },
+          select: { bucketUuid: true },
+        });
+        const have = new Set(present.map((p) => p.bucketUuid));
+        const candidates = (await buckets.enabledWithUsage()).filter((b) => !have.has(b.uuid));
+        const selection = selectBuckets(
+          candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row })),
+          { fileSize: item.size, copies: copies - present.length },
+        );
+        if (selection.kind === 'none' || present.length === 0) continue;
+        for (const { row: bucket } of selection.buckets) {
+          try {
+            const source = await files.open({ uuid: item.instanceUuid, fileName: item.path });
+            const driver = buckets.driverFor(bucket);
+            if (!(await driver.stat(item.path as StorageKey))) {
+              await driver.put(item.path as StorageKey, source.stream, { contentType: item.mimeType, size: item.size });
+            } else {
+              source.stream.destroy();
+            }
+            const added = await db.$transaction(async (tx) => {
+              await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${item.path}`}))`;
+              const existing = await tx.fileLocation.findFirst({
+                where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
+              });
+              if (existing?.status === 'active') return false;
+              if (existing) {
+                // a copy marked failed earlier is whole again: reuse its row
+                await tx.fileLocation.update({ where: { uuid: existing.uuid }, data: { status: 'active', lastVerifiedAt: new Date() } });
+                return true;
+              }
+              await tx.fileLocation.create({
+                data: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid, path: item.path, priority: bucket.priority },
+              });
+              return true;
+            });
+            if (added) copiesAdded++;
+          } catch (error) {
+            log.warn({ err: error, instance: item.instanceUuid, bucket: bucket.uuid }, 'repair copy failed');
+          }
+        }
+      }
+      const report = { checked: pending.length, copiesAdded, stillUnderReplicated: (await shortfalls()).length };
+      log.info(report, 'storage repair finished');
+      return report;
+    },
+  };
+}
+
+export type ReplicationService = ReturnType<typeof createReplicationService>;

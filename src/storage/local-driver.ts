@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  assertByteRange,
+  assertPutMeta,
+  ByteCounter,
+  type ByteRange,
+  type HealthResult,
+  type ObjectStat,
+  type PutMeta,
+  type StorageDriver,
+} from './storage-driver.js';
+import {
+  StorageError,
+  StorageObjectNotFoundError,
+  StorageRangeNotSatisfiableError,
+  StorageUnavailableError,
+} from './storage-errors.js';
+import { assertStorageKey, InvalidStorageKeyError, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
+
+export type LocalDriverOptions = Readonly<{
+  /** Directory holding the objects (made on first write or health check). */
+  root: string;
+  /** Prepended to every key (the bucket's `path_prefix`). */
+  prefix?: StorageKey | null;
+  /** fsync each file before it is renamed into place (durable across power loss, slower). Default false. */
+  fsync?: boolean;
+}>;
+
+const TEMP_PREFIX = '.pk-tmp-';
+
+// errors that mean the disk, not the object, is the problem
+const UNAVAILABLE_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EIO: 'I/O error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+};
+
+const errnoCode = (error: unknown): string | undefined =>
+  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+
+/** Objects as files under one root directory; writes go to a temp file in the target directory, then are renamed. */
+export class LocalDriver implements StorageDriver {
+  readonly provider = 'local' as const;
+  readonly root: string;
+  private readonly rootWithSep: string;
+  private readonly prefix: StorageKey | null;
+  private readonly fsync: boolean;
+
+  constructor(options: LocalDriverOptions) {
+    this.root = resolve(options.root);
+    this.rootWithSep = this.root.endsWith(sep) ? this.root : this.root + sep;
+    if (options.prefix != null) assertStorageKey(options.prefix);
+    this.prefix = options.prefix ?? null;
+    this.fsync = options.fsync ?? false;
+  }
+
+  /** The file of `key`; refuses (before any I/O) anything that is not a clean key or would leave the root. */
+  pathFor(key: StorageKey): string {
+    assertStorageKey(key);
+    const full = this.prefix ? `${this.prefix}/${key}` : key;
+    if (Buffer.byteLength(full, 'utf8') > MAX_KEY_BYTES) throw new InvalidStorageKeyError('too-long');
+    const path = resolve(this.root, ...full.split('/'));
+    if (!path.startsWith(this.rootWithSep)) throw new InvalidStorageKeyError('absolute');
+    return path;
+  }
+
+  async put(key: StorageKey, body: Readable, meta: PutMeta): Promise<{ size: number }> {
+    let target: string;
+    try {
+      assertPutMeta(meta);
+      target = this.pathFor(key);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    const dir = dirname(target);
+    const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+    const counter = new ByteCounter(meta.size);
+    try {
+      await mkdir(dir, { recursive: true });
+      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', flush: this.fsync }));
+      await rename(temp, target);
+      return { size: counter.bytes };
+    } catch (error) {
+      body.destroy();
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw await this.mapError(error);
+    }
+  }
+
+  async get(key: StorageKey, range?: ByteRange): Promise<Readable> {
+    assertByteRange(range);
+    const path = this.pathFor(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw await this.mapError(error, key);
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new StorageObjectNotFoundError(key);
+      if (!range) return handle.createReadStream();
+      if (range.start >= info.size) throw new StorageRangeNotSatisfiableError(info.size);
+      const end = Math.min(range.end ?? info.size - 1, info.size - 1);
+      return handle.createReadStream({ start: range.start, end });
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw await this.mapError(error, key);
+    }
+  }
+
+  async stat(key: StorageKey): Promise<ObjectStat | null> {
+    const path = this.pathFor(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { size: info.size, modifiedAt: info.mtime } : null;
+    } catch (error) {
+      const mapped = await this.mapError(error, key);
+      if (mapped instanceof StorageObjectNotFoundError) return null;
+      throw mapped;
+    }
+  }
+
+  async delete(key: StorageKey): Promise<void> {
+    const path = this.pathFor(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (errnoCode(error) === 'EISDIR') return; // a directory is not an object
+      const mapped = await this.mapError(error, key);
+      if (mapped instanceof StorageObjectNotFoundError) return;
+      throw mapped;
+    }
+  }
+
+  async move(from: StorageKey, to: StorageKey): Promise<void> {
+    const source = this.pathFor(from);
+    const target = this.pathFor(to);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(source, target);
+    } catch (error) {
+      throw await this.mapError(error, from);
+    }
+  }
+
+  async healthCheck(): Promise<HealthResult> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      const problem = await this.rootProblem();
+      if (problem) return { ok: false, reason: problem };
+      await access(this.root, constants.R_OK | constants.W_OK);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: describe(error) };
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  /** Why the root cannot hold objects (missing, not a directory), or null. */
+  private async rootProblem(): Promise<string | null> {
+    try {
+      const info = await stat(this.root);
+      return info.isDirectory() ? null : 'root is not a directory';
+    } catch (error) {
+      return `root directory unusable (${errnoCode(error) ?? 'error'})`;
+    }
+  }
+
+  /**
+   * Typed error for a failed fs call. A missing path is "not found" only while the root is healthy: an unmounted
+   * or replaced root is an outage, so callers don't mark every copy on it as lost.
+   */
+  private async mapError(error: unknown, key?: string): Promise<unknown> {
+    if (error instanceof StorageError || error instanceof InvalidStorageKeyError) return error;
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST') {
+      const problem = await this.rootProblem();
+      if (problem) return new StorageUnavailableError(problem, { cause: error });
+      if (key !== undefined && code !== 'EEXIST') return new StorageObjectNotFoundError(key);
+      return error;
+    }
+    const reason = code ? UNAVAILABLE_CODES[code] : undefined;
+    return reason ? new StorageUnavailableError(reason, { cause: error }) : error;
+  }
+}
+
+function describe(error: unknown): string {
+  const code = errnoCode(error);
+  return code ? (UNAVAILABLE_CODES[code] ?? `root directory unusable (${code})`) : String(error);
+}
+
+export function createLocalDriver(options: LocalDriverOptions): LocalDriver {
+  return new LocalDriver(options);
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { LocalDriver } from './local-driver.js';
+import { S3Driver, type S3Provider, type S3Tuning } from './s3-driver.js';
+import type { StorageDriver } from './storage-driver.js';
+import { BucketConfigError } from './storage-errors.js';
+import { InvalidStorageKeyError, normalizeKey, type StorageKey } from './storage-key.js';
+
+/** What a driver needs of a `phoenix_kit_buckets` row; `secretAccessKey` is already decrypted. */
+export type BucketConnection = Readonly<{
+  uuid: string;
+  provider: string;
+  endpoint: string | null;
+  region: string | null;
+  bucketName: string | null;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+  pathPrefix: string | null;
+}>;
+
+export type StorageRegistryOptions = Readonly<{
+  /** Relative local bucket directories are resolved against this (the server's DATA_DIR). */
+  dataDir: string;
+  /** fsync local files before they are renamed into place. */
+  fsync?: boolean;
+  s3?: S3Tuning;
+}>;
+
+/** A local bucket without an endpoint uses the original's default directory, under the data dir. */
+export const DEFAULT_LOCAL_ENDPOINT = 'priv/media';
+
+const S3_PROVIDERS: ReadonlySet<string> = new Set<S3Provider>(['s3', 'b2', 'r2', 'tigris']);
+
+/** The bucket's `path_prefix` as a key prefix (surrounding slashes tolerated), or null when blank. */
+export function bucketPrefix(pathPrefix: string | null): StorageKey | null {
+  const trimmed = pathPrefix?.trim().replace(/^\/+|\/+$/g, '');
+  if (!trimmed) return null;
+  try {
+    return normalizeKey(trimmed);
+  } catch (error) {
+    if (error instanceof InvalidStorageKeyError) throw new BucketConfigError(`invalid path prefix: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The directory of a local bucket: its endpoint, relative ones resolved against the data dir. */
+export function localBucketRoot(endpoint: string | null, dataDir: string): string {
+  const dir = endpoint?.trim() || DEFAULT_LOCAL_ENDPOINT;
+  if (dir.includes('\u0000')) throw new BucketConfigError('invalid local directory');
+  return isAbsolute(dir) ? resolve(dir) : resolve(dataDir, dir);
+}
+
+/** A new driver for one bucket row; throws `BucketConfigError` for rows that cannot work. */
+export function createBucketDriver(bucket: BucketConnection, options: StorageRegistryOptions): StorageDriver {
+  const prefix = bucketPrefix(bucket.pathPrefix);
+  if (bucket.provider === 'local') {
+    return new LocalDriver({ root: localBucketRoot(bucket.endpoint, options.dataDir), prefix, fsync: options.fsync });
+  }
+  if (S3_PROVIDERS.has(bucket.provider)) {
+    if (!bucket.bucketName?.trim()) throw new BucketConfigError('bucket name is required');
+    if (!bucket.accessKeyId || !bucket.secretAccessKey) {
+      throw new BucketConfigError('access key id and secret access key are required');
+    }
+    return new S3Driver({
+      ...options.s3,
+      provider: bucket.provider as S3Provider,
+      bucket: bucket.bucketName.trim(),
+      endpoint: bucket.endpoint,
+      region: bucket.region,
+      credentials: { accessKeyId: bucket.accessKeyId, secretAccessKey: bucket.secretAccessKey },
+      prefix,
+    });
+  }
+  throw new BucketConfigError(`unknown storage provider ${JSON.stringify(bucket.provider)}`);
+}
+
+const fingerprint = (bucket: BucketConnection): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        bucket.provider,
+        bucket.endpoint,
+        bucket.region,
+        bucket.bucketName,
+        bucket.accessKeyId,
+        bucket.secretAccessKey,
+        bucket.pathPrefix,
+      ]),
+    )
+    .digest('base64url');
+
+/**
+ * One driver per bucket, kept while the row's connection fields stay the same (S3 clients hold socket pools).
+ * A changed row gets a new driver; the old one is left to finish what it is doing (its idle sockets do not hold the
+ * process open) rather than closed under an upload in flight.
+ */
+export class StorageRegistry {
+  private readonly drivers = new Map<string, { fingerprint: string; driver: StorageDriver }>();
+
+  constructor(private readonly options: StorageRegistryOptions) {}
+
+  driverFor(bucket: BucketConnection): StorageDriver {
+    const print = fingerprint(bucket);
+    const cached = this.drivers.get(bucket.uuid);
+    if (cached?.fingerprint === print) return cached.driver;
+    const driver = createBucketDriver(bucket, this.options);
+    this.drivers.set(bucket.uuid, { fingerprint: print, driver });
+    return driver;
+  }
+
+  /** Drops (and closes) the driver of a deleted or disabled bucket. */
+  async forget(bucketUuid: string): Promise<void> {
+    const cached = this.drivers.get(bucketUuid);
+    this.drivers.delete(bucketUuid);
+    await cached?.driver.close();
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.drivers.values()];
+    this.drivers.clear();
+    await Promise.all(all.map(({ driver }) => driver.close()));
+  }
+}
+
+export function createStorageRegistry(options: StorageRegistryOptions): StorageRegistry {
+  return new StorageRegistry(options);
+}
