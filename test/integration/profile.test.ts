@@ -109,6 +109,23 @@ describe.each(backends)('profile and custom fields on %s', (_name, open) => {
     expect(missing.data?.updateProfile.__typename).toBe('NotFoundError');
   });
 
+  test('authorization matrix: anonymous refused; users edit only themselves; Admin and Owner edit anyone', async () => {
+    const target = await signUp(app);
+    const plain = await signUp(app);
+    const callers = { anonymous: {}, user: plain.headers, admin: admin.headers, owner: owner.headers };
+    const expected = { anonymous: 'UNAUTHENTICATED', user: 'FORBIDDEN', admin: 'ok', owner: 'ok' };
+    for (const [who, headers] of Object.entries(callers)) {
+      const outcomes = [
+        await execute(app, UpdateProfile, { input: { userUuid: target.uuid, lastName: who } }, headers),
+        await execute(app, SetField, { input: { userUuid: target.uuid, key: 'by', value: who } }, headers),
+        await execute(app, DeleteField, { input: { userUuid: target.uuid, key: 'by' } }, headers),
+      ].map((r) => (r.errors ? r.errors[0]?.extensions?.code : 'ok'));
+      expect(outcomes, who).toEqual(Array(3).fill(expected[who as keyof typeof expected]));
+    }
+    const row = await backend.database.prisma.user.findUniqueOrThrow({ where: { uuid: target.uuid } });
+    expect(row.lastName).toBe('owner');
+  });
+
   test('custom fields: set, read one key, delete; bad keys refused', async () => {
     const user = await signUp(app);
     await execute(app, SetField, { input: { key: 'nickname', value: 'Bob' } }, user.headers);

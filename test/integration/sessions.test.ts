@@ -96,6 +96,20 @@ describe.each(backends)('sessions on %s', (_name, open) => {
     expect(byIp.map((r) => r.data?.login.__typename).at(-1)).toBe('RateLimitedError');
   });
 
+  test('rate limits are shared by every server process on the database', async () => {
+    const user = await signUp(app);
+    const second = createTestApp(backend);
+    const results = [];
+    for (let i = 0; i < 6; i++) {
+      const target = i % 2 === 0 ? app : second;
+      results.push(await execute(target, Login, { input: { email: user.email, password: 'wrong password' } }));
+    }
+    expect(results.map((r) => r.data?.login.__typename)).toEqual([
+      ...Array(5).fill('InvalidCredentialsError'),
+      'RateLimitedError',
+    ]);
+  });
+
   test('sessions are stored as SHA-256 only, and expire after 60 days', async () => {
     const user = await signUp(app);
     const rows = await backend.database.sql.query<{ token: Buffer; context: string }>(
