@@ -5,7 +5,9 @@ import type { Database } from './db/database.js';
 import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
 import { createContextFactory, type Context, type ContextDeps, type ServerContext } from './graphql/context.js';
 import { getSchema } from './graphql/schema.js';
+import { useGraphQLUploads } from './graphql/uploads.js';
 import type { Logger } from './logger.js';
+import { useFileServing } from './modules/files/file-http.js';
 import { createServices, type Services } from './services.js';
 
 export type AppDeps = {
@@ -73,7 +75,19 @@ export function createApp(deps: AppDeps): App {
         return maskError(error, message, isDev);
       },
     },
-    plugins: [useHealthChecks(deps.db)],
+    multipart: false, // uploads are parsed as streams by useGraphQLUploads, which also limits other bodies
+    maxRequestBodySize: false,
+    plugins: [
+      useHealthChecks(deps.db),
+      useGraphQLUploads({ maxFiles: 1 }),
+      useFileServing({
+        db: deps.db.prisma,
+        log,
+        files: services.files,
+        buckets: services.buckets,
+        urls: services.fileUrls,
+      }),
+    ],
   });
   return Object.assign(yoga, { services });
 }

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
+import { deriveSecrets, loadOrCreateSecretKeyBase } from './security/secrets.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAccountTokensService } from './modules/auth/account-tokens.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
@@ -8,6 +9,10 @@ import { createMailer, type Mailer } from './modules/mail/mailer.js';
 import { createRateLimiter } from './modules/rate-limit/rate-limit.service.js';
 import { createRoleService } from './modules/roles/role.service.js';
 import { createSettingsService } from './modules/settings/setting.service.js';
+import { createBucketService } from './modules/files/bucket.service.js';
+import { createFileUrls } from './modules/files/file-urls.js';
+import { createFileService } from './modules/files/file.service.js';
+import { createReplicationService } from './modules/files/replication.service.js';
 import { createCsvGeoLookup } from './modules/users/geoip.js';
 import { createProfileService } from './modules/users/profile.service.js';
 import { createUserAdminService } from './modules/users/user-admin.service.js';
@@ -27,6 +32,11 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
   const profile = createProfileService({ db: prisma, audit });
   const roles = createRoleService({ db: prisma, audit, log });
   const userAdmin = createUserAdminService({ db: prisma, audit, log });
+  const secrets = deriveSecrets(loadOrCreateSecretKeyBase(config.secretKeyBase, config.dataDir));
+  const buckets = createBucketService({ db: prisma, log, secretKey: secrets.bucketSecretKey, storage: { dataDir: config.dataDir } });
+  const files = createFileService({ db: prisma, log, settings, buckets });
+  const replication = createReplicationService({ db: prisma, log, settings, buckets, files });
+  const fileUrls = createFileUrls({ secret: secrets.fileUrlKey, publicUrl: config.publicUrl });
   return {
     settings,
     rateLimiter,
@@ -37,9 +47,13 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
     accountTokens,
     roles,
     userAdmin,
+    buckets,
+    files,
+    replication,
+    fileUrls,
     /** Stops background work (setting listeners, storage clients); the database itself is closed by its owner. */
     async close() {
-      await settings.close();
+      await Promise.all([settings.close(), buckets.close()]);
     },
   };
 }

@@ -21,6 +21,7 @@ export type Viewer = Readonly<{
 export type ClientInfo = Readonly<{ ip: string | null; userAgent: string | null }>;
 
 export type Context = {
+  request: Request;
   viewer: Viewer | null;
   client: ClientInfo;
   requestId: string;
@@ -54,6 +55,6 @@ export function createContextFactory(deps: ContextDeps) {
     const viewer = deps.resolveViewer
       ? await deps.resolveViewer(request, client)
       : await deps.services.auth.resolveViewer(request.headers.get('authorization'), client);
-    return { viewer, client, requestId, log: deps.log.child({ requestId }), db: deps.db, services: deps.services };
+    return { request, viewer, client, requestId, log: deps.log.child({ requestId }), db: deps.db, services: deps.services };
   };
 }

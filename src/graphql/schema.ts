@@ -11,7 +11,9 @@ import '../modules/users/user-admin.graphql.js';
 import '../modules/users/profile.graphql.js';
 import '../modules/settings/setting.graphql.js';
 import '../modules/audit/audit.graphql.js';
+import '../modules/files/bucket.graphql.js';
 import '../modules/files/file.graphql.js';
+import '../modules/files/file-mutations.graphql.js';
 import '../modules/entities/entity.graphql.js';
 import '../modules/comments/comment.graphql.js';
 

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -11,8 +14,16 @@ import { execute } from './execute.js';
 
 export const silentLog = pino({ level: 'silent' });
 
+/** Test configuration: a fixed secret and, unless given, a fresh data folder (local buckets live under it). */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    TRUST_PROXY: 'true',
+    SECRET_KEY_BASE: 'test-secret-key-base-that-is-long-enough-0123456789',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'pk-data-')),
+    ...env,
+  });
 }
 
 /** The real app over a test database; `mailer` captures mail when a test reads it. */

@@ -1,28 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { selectingSomething } from '../../graphql/query.js';
 
-/** Byte counts are bigint columns; Float carries them exactly up to 2^53. */
-const bytes = (value: bigint | null) => (value === null ? null : Number(value));
-
-builder.prismaNode('Bucket', {
-  id: { field: 'uuid' },
-  fields: (t) => ({
-    uuid: t.expose('uuid', { type: 'UUID' }),
-    name: t.exposeString('name'),
-    provider: t.exposeString('provider'),
-    region: t.exposeString('region', { nullable: true }),
-    endpoint: t.exposeString('endpoint', { nullable: true }),
-    bucketName: t.exposeString('bucketName', { nullable: true }),
-    cdnUrl: t.exposeString('cdnUrl', { nullable: true }),
-    enabled: t.exposeBoolean('enabled'),
-    priority: t.exposeInt('priority'),
-    maxSizeMb: t.float({ nullable: true, resolve: (b) => bytes(b.maxSizeMb) }),
-    accessType: t.exposeString('accessType'),
-    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-  }),
-});
-
 builder.prismaNode('StorageDimension', {
   id: { field: 'uuid' },
   fields: (t) => ({
@@ -69,6 +47,11 @@ builder.prismaNode('FileInstance', {
     width: t.exposeInt('width', { nullable: true }),
     height: t.exposeInt('height', { nullable: true }),
     processingStatus: t.exposeString('processingStatus'),
+    url: t.string({
+      description: 'Token URL of this variant (no expiry).',
+      select: { variantName: true, fileUuid: true },
+      resolve: (i, _args, ctx) => ctx.services.fileUrls.url(i.fileUuid, i.variantName),
+    }),
     locations: t.relation('locations', { query: { orderBy: [{ priority: 'asc' }, { uuid: 'asc' }] } }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -99,18 +82,34 @@ builder.prismaNode('File', {
     parentFile: t.relation('parent', { nullable: true }),
     instances: t.relation('instances', { query: { orderBy: { variantName: 'asc' } } }),
     commentMedia: t.relation('commentMedia', { query: { orderBy: { uuid: 'asc' } } }),
+    url: t.string({
+      description: 'Token URL of a variant (default: the original). With expiresInSeconds the URL stops working then.',
+      args: {
+        variant: t.arg.string({ defaultValue: 'original' }),
+        expiresInSeconds: t.arg.int({ description: '1 s to 1 year; omitted: no expiry.' }),
+      },
+      resolve: (file, { variant, expiresInSeconds }, ctx) => {
+        const seconds = expiresInSeconds == null ? null : Math.min(Math.max(expiresInSeconds, 1), 31_536_000);
+        return ctx.services.fileUrls.url(file.uuid, variant ?? 'original', seconds ? new Date(Date.now() + seconds * 1000) : null);
+      },
+    }),
+    copies: t.int({
+      description: 'Active stored copies of the original.',
+      select: { instances: { where: { variantName: 'original' }, select: { locations: { where: { status: 'active' }, select: { uuid: true } } } } },
+      resolve: (file) => file.instances[0]?.locations.length ?? 0,
+    }),
+    underReplicated: t.boolean({
+      description: 'Fewer active copies of the original than setting storage_redundancy_copies asks for.',
+      select: { instances: { where: { variantName: 'original' }, select: { locations: { where: { status: 'active' }, select: { uuid: true } } } } },
+      resolve: async (file, _args, ctx) =>
+        (file.instances[0]?.locations.length ?? 0) < (await ctx.services.replication.target()),
+    }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
 builder.queryFields((t) => ({
-  buckets: t.withAuth({ admin: true }).prismaConnection({
-    type: 'Bucket',
-    cursor: 'uuid',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.bucket.findMany({ ...selectingSomething(query), relationLoadStrategy: 'join', orderBy: [{ priority: 'asc' }, { uuid: 'asc' }] }),
-  }),
   storageDimensions: t.withAuth({ viewer: true }).prismaConnection({
     type: 'StorageDimension',
     cursor: 'uuid',
@@ -132,12 +131,24 @@ builder.queryFields((t) => ({
   files: t.withAuth({ viewer: true }).prismaConnection({
     type: 'File',
     cursor: 'uuid',
-    description: "The viewer's files (all users' for admins), newest first.",
-    resolve: (query, _root, _args, ctx) =>
+    description: "The viewer's files, newest first. Admins see every user's and may filter by user.",
+    args: {
+      userUuid: t.arg({ type: 'UUID', description: 'Admins only: one user\'s files.' }),
+      fileType: t.arg.string({ description: 'image, video, audio, document, archive or other.' }),
+      status: t.arg.string({ description: 'processing, active, failed or trashed (default: all but trashed).' }),
+      search: t.arg.string({ description: 'Case-insensitive match on the original file name.' }),
+    },
+    resolve: (query, _root, args, ctx) =>
       ctx.db.file.findMany({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
-        where: { systemManaged: false, ...(ctx.viewer.isAdmin ? {} : { userUuid: ctx.viewer.uuid }) },
+        where: {
+          systemManaged: false,
+          userUuid: ctx.viewer.isAdmin ? (args.userUuid ?? undefined) : ctx.viewer.uuid,
+          ...(args.fileType ? { fileType: args.fileType } : {}),
+          status: args.status ?? { not: 'trashed' },
+          ...(args.search ? { originalFileName: { contains: args.search.slice(0, 255), mode: 'insensitive' as const } } : {}),
+        },
         orderBy: { uuid: 'desc' },
       }),
   }),

@@ -1,0 +1,134 @@
+import { builder } from '../../graphql/builder.js';
+import { ErrorInterface } from '../../graphql/error-types.js';
+import { NotFoundError, ValidationError } from '../../graphql/errors.js';
+import { selectingSomething } from '../../graphql/query.js';
+import type { Context } from '../../graphql/context.js';
+import type { BucketHealth } from './bucket.service.js';
+import { BucketInUseError } from './file.errors.js';
+
+builder.objectType(BucketInUseError, {
+  name: 'BucketInUseError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof BucketInUseError,
+  fields: (t) => ({ copies: t.exposeInt('copies') }),
+});
+
+/** Bucket usage is one aggregate per request, shared by every Bucket in the response. */
+const usageByRequest = new WeakMap<Context, Promise<Map<string, number>>>();
+function usageFor(ctx: Context) {
+  let usage = usageByRequest.get(ctx);
+  if (!usage) {
+    usage = ctx.services.buckets.usage();
+    usageByRequest.set(ctx, usage);
+  }
+  return usage;
+}
+
+const BucketStatus = builder.objectRef<BucketHealth>('BucketStatus').implement({
+  fields: (t) => ({
+    reachable: t.boolean({ resolve: (h) => h.ok }),
+    reason: t.string({ nullable: true, resolve: (h) => (h.ok ? null : h.reason) }),
+  }),
+});
+
+const MiB = 1024 * 1024;
+
+builder.prismaNode('Bucket', {
+  id: { field: 'uuid' },
+  fields: (t) => ({
+    uuid: t.expose('uuid', { type: 'UUID' }),
+    name: t.exposeString('name'),
+    provider: t.exposeString('provider'),
+    region: t.exposeString('region', { nullable: true }),
+    endpoint: t.exposeString('endpoint', { nullable: true }),
+    bucketName: t.exposeString('bucketName', { nullable: true }),
+    accessKeyId: t.exposeString('accessKeyId', { nullable: true }),
+    hasSecretAccessKey: t.boolean({
+      description: 'Whether a secret key is stored (it is encrypted and never returned).',
+      select: { secretAccessKey: true },
+      resolve: (b) => Boolean(b.secretAccessKey),
+    }),
+    cdnUrl: t.exposeString('cdnUrl', { nullable: true }),
+    pathPrefix: t.exposeString('pathPrefix', { nullable: true }),
+    enabled: t.exposeBoolean('enabled'),
+    priority: t.exposeInt('priority'),
+    maxSizeMb: t.float({ nullable: true, resolve: (b) => (b.maxSizeMb === null ? null : Number(b.maxSizeMb)) }),
+    accessType: t.exposeString('accessType'),
+    usedBytes: t.float({ resolve: async (b, _args, ctx) => (await usageFor(ctx)).get(b.uuid) ?? 0 }),
+    freeBytes: t.float({
+      nullable: true,
+      description: 'Null when the bucket has no size limit.',
+      resolve: async (b, _args, ctx) =>
+        b.maxSizeMb === null ? null : Math.max(0, Number(b.maxSizeMb) * MiB - ((await usageFor(ctx)).get(b.uuid) ?? 0)),
+    }),
+    status: t.field({
+      type: BucketStatus,
+      description: 'Whether the storage answers right now (checked on request; an unreachable bucket is reported, not fatal).',
+      resolve: (b, _args, ctx) => ctx.services.buckets.health(b),
+    }),
+    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const bucketFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  name: t.string(),
+  provider: t.string({ description: 'local, s3, b2 or r2 (the last three through the S3-compatible driver).' }),
+  region: t.string(),
+  endpoint: t.string({ description: 'S3-compatible endpoint URL; for local buckets the directory.' }),
+  bucketName: t.string(),
+  accessKeyId: t.string(),
+  secretAccessKey: t.string({ description: 'Write-only; stored encrypted (AES-256-GCM).' }),
+  cdnUrl: t.string(),
+  pathPrefix: t.string(),
+  enabled: t.boolean(),
+  priority: t.int({ description: '0: automatic (emptiest first); > 0: fixed order, lowest first.' }),
+  maxSizeMb: t.float(),
+  accessType: t.string({ description: 'public, private or signed (signed S3 buckets redirect to presigned URLs).' }),
+});
+
+const CreateBucketInput = builder.inputType('CreateBucketInput', { fields: (t) => bucketFields(t) });
+const UpdateBucketInput = builder.inputType('UpdateBucketInput', {
+  fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }), ...bucketFields(t) }),
+});
+const DeleteBucketInput = builder.inputType('DeleteBucketInput', {
+  fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }) }),
+});
+
+builder.queryFields((t) => ({
+  buckets: t.withAuth({ admin: true }).prismaConnection({
+    type: 'Bucket',
+    cursor: 'uuid',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.bucket.findMany({ ...selectingSomething(query), orderBy: [{ priority: 'asc' }, { uuid: 'asc' }] }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createBucket: t.withAuth({ admin: true }).prismaField({
+    type: 'Bucket',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateBucketInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const bucket = await ctx.services.buckets.create(input);
+      return ctx.db.bucket.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: bucket.uuid } });
+    },
+  }),
+  updateBucket: t.withAuth({ admin: true }).prismaField({
+    type: 'Bucket',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { input: t.arg({ type: UpdateBucketInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { uuid, ...changes } = input;
+      const bucket = await ctx.services.buckets.update(uuid, changes);
+      return ctx.db.bucket.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: bucket.uuid } });
+    },
+  }),
+  deleteBucket: t.withAuth({ admin: true }).field({
+    type: 'UUID',
+    description: 'Deletes an empty bucket; one still holding copies is refused (disable it instead).',
+    errors: { types: [NotFoundError, BucketInUseError] },
+    args: { input: t.arg({ type: DeleteBucketInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => (await ctx.services.buckets.remove(input.uuid)).uuid,
+  }),
+}));

@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest';
+import { decideRange, etagMatches } from './http-range.js';
+
+describe('decideRange', () => {
+  test.each([
+    ['no header', null, 100, { kind: 'full' }],
+    ['first byte', 'bytes=0-0', 100, { kind: 'partial', start: 0, end: 0 }],
+    ['last byte', 'bytes=99-99', 100, { kind: 'partial', start: 99, end: 99 }],
+    ['middle', 'bytes=10-19', 100, { kind: 'partial', start: 10, end: 19 }],
+    ['open-ended', 'bytes=90-', 100, { kind: 'partial', start: 90, end: 99 }],
+    ['end clamped', 'bytes=90-500', 100, { kind: 'partial', start: 90, end: 99 }],
+    ['suffix', 'bytes=-10', 100, { kind: 'partial', start: 90, end: 99 }],
+    ['suffix larger than the object', 'bytes=-500', 100, { kind: 'partial', start: 0, end: 99 }],
+    ['start past the end', 'bytes=100-', 100, { kind: 'unsatisfiable' }],
+    ['zero suffix', 'bytes=-0', 100, { kind: 'unsatisfiable' }],
+    ['empty object', 'bytes=0-', 0, { kind: 'unsatisfiable' }],
+    ['end before start', 'bytes=20-10', 100, { kind: 'full' }],
+    ['several ranges', 'bytes=0-1,5-6', 100, { kind: 'full' }],
+    ['other unit', 'items=0-1', 100, { kind: 'full' }],
+    ['garbage', 'bytes=abc', 100, { kind: 'full' }],
+  ])('%s', (_name, header, size, expected) => expect(decideRange(header, size)).toEqual(expected));
+});
+
+describe('etagMatches', () => {
+  test.each([
+    [null, '"abc"', false],
+    ['"abc"', '"abc"', true],
+    ['W/"abc"', '"abc"', true],
+    ['"x", "abc"', '"abc"', true],
+    ['*', '"abc"', true],
+    ['"abd"', '"abc"', false],
+  ])('%s vs %s', (header, etag, expected) => expect(etagMatches(header, etag)).toBe(expected));
+});

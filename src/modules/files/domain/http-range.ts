@@ -1,0 +1,38 @@
+/** A single `Range: bytes=…` request resolved against the object size (RFC 9110 §14). */
+export type RangeDecision =
+  | Readonly<{ kind: 'full' }>
+  | Readonly<{ kind: 'partial'; start: number; end: number }>
+  | Readonly<{ kind: 'unsatisfiable' }>;
+
+/**
+ * `bytes=a-b`, `bytes=a-` and `bytes=-n` are honoured; a malformed header or several ranges are ignored (the whole
+ * object is sent, as the RFC allows); a range starting past the end is unsatisfiable (416).
+ */
+export function decideRange(header: string | null, size: number): RangeDecision {
+  if (!header) return { kind: 'full' };
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return { kind: 'full' };
+  const [, first = '', last = ''] = match;
+  if (first === '' && last === '') return { kind: 'full' };
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0) return { kind: 'unsatisfiable' };
+    if (size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (!Number.isSafeInteger(start) || start >= size) return { kind: 'unsatisfiable' };
+  if (end < start) return { kind: 'full' };
+  return { kind: 'partial', start, end };
+}
+
+/** Whether an If-None-Match header matches the entity tag (weak comparison, `*` matches anything). */
+export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((candidate) => {
+    const c = candidate.trim();
+    return c === '*' || c.replace(/^W\//, '') === bare;
+  });
+}

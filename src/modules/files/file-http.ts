@@ -1,0 +1,111 @@
+import { Readable } from 'node:stream';
+import type { Plugin } from 'graphql-yoga';
+import type { Db } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import type { StorageKey } from '../../storage/storage-key.js';
+import type { BucketService } from './bucket.service.js';
+import { contentDisposition } from './domain/file-name.js';
+import { decideRange, etagMatches } from './domain/http-range.js';
+import type { FileUrls } from './file-urls.js';
+import type { FileService } from './file.service.js';
+
+const PATH = /^\/files\/([0-9a-f-]{36})\/([^/]{1,100})\/([A-Za-z0-9_-]{16,128})$/;
+const PRESIGNED_SECONDS = 300;
+
+/** A bad token, a missing file and a missing variant all get this same answer (no enumeration). */
+const notFound = () =>
+  new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } });
+
+/**
+ * `GET|HEAD /files/<uuid>/<variant>/<token>`: checks the HMAC token in constant time, then streams the variant from
+ * its copies in priority order (failover), with Range, ETag/304 and Content-Disposition. Copies in a `signed` S3
+ * bucket answer with a redirect to a short-lived presigned URL instead.
+ */
+export function useFileServing(deps: { db: Db; log: Logger; files: FileService; buckets: BucketService; urls: FileUrls }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!url.pathname.startsWith('/files/')) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      endResponse(await serve(deps, request, url));
+    },
+  };
+}
+
+async function serve(
+  { db, log, files, buckets, urls }: Parameters<typeof useFileServing>[0],
+  request: Request,
+  url: URL,
+): Promise<Response> {
+  const match = PATH.exec(url.pathname);
+  if (!match) return notFound();
+  const [, uuid = '', encodedVariant = '', token = ''] = match;
+  let variant: string;
+  try {
+    variant = decodeURIComponent(encodedVariant);
+  } catch {
+    return notFound();
+  }
+  if (!urls.verify(uuid, variant, token)) return notFound();
+  const instance = await db.fileInstance.findFirst({
+    where: { fileUuid: uuid, variantName: variant, file: { status: { not: 'trashed' } } },
+    include: { file: { select: { originalFileName: true } } },
+  });
+  if (!instance) return notFound();
+
+  const size = Number(instance.size);
+  const etag = `"${instance.checksum}"`;
+  const headers = new Headers({
+    etag,
+    'accept-ranges': 'bytes',
+    'cache-control': 'private, max-age=31536000, immutable',
+    'content-type': instance.mimeType,
+    'content-disposition': contentDisposition(instance.file.originalFileName, 'inline'),
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
+  });
+  if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+
+  const range = decideRange(request.headers.get('range'), size);
+  if (range.kind === 'unsatisfiable') {
+    headers.set('content-range', `bytes */${size}`);
+    return new Response(null, { status: 416, headers });
+  }
+
+  const first = await db.fileLocation.findFirst({
+    where: { fileInstanceUuid: instance.uuid, status: 'active', bucket: { enabled: true } },
+    include: { bucket: true },
+    orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
+  });
+  if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
+    const driver = buckets.driverFor(first.bucket);
+    if (driver.signedUrl) {
+      const location = await driver.signedUrl(first.path as StorageKey, {
+        expiresInSeconds: PRESIGNED_SECONDS,
+        disposition: 'inline',
+        fileName: instance.file.originalFileName,
+        contentType: instance.mimeType,
+      });
+      return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
+    }
+  }
+
+  let opened: Awaited<ReturnType<FileService['open']>>;
+  try {
+    opened = await files.open(instance, range.kind === 'partial' ? { start: range.start, end: range.end } : undefined);
+  } catch (error) {
+    log.warn({ err: error, fileUuid: uuid, variant }, 'no readable copy');
+    return new Response('Service unavailable\n', { status: 503, headers: { 'retry-after': '5', 'cache-control': 'no-store' } });
+  }
+  const length = range.kind === 'partial' ? range.end - range.start + 1 : size;
+  headers.set('content-length', String(length));
+  if (range.kind === 'partial') headers.set('content-range', `bytes ${range.start}-${range.end}/${size}`);
+  if (request.method === 'HEAD') {
+    opened.stream.destroy();
+    return new Response(null, { status: range.kind === 'partial' ? 206 : 200, headers });
+  }
+  const body = Readable.toWeb(opened.stream) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: range.kind === 'partial' ? 206 : 200, headers });
+}

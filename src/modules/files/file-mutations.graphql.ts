@@ -1,0 +1,128 @@
+import { builder } from '../../graphql/builder.js';
+import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
+import { NotFoundError } from '../../graphql/errors.js';
+import { selectingSomething } from '../../graphql/query.js';
+import type { RepairReport } from './replication.service.js';
+import { BucketUnavailableError, FileInUseError, FileTooLargeError, InvalidUploadError } from './file.errors.js';
+
+exposeError(InvalidUploadError);
+exposeError(BucketUnavailableError);
+builder.objectType(FileTooLargeError, {
+  name: 'FileTooLargeError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof FileTooLargeError,
+  fields: (t) => ({ maxBytes: t.float({ resolve: (e) => e.maxBytes }) }),
+});
+builder.objectType(FileInUseError, {
+  name: 'FileInUseError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof FileInUseError,
+  fields: (t) => ({ references: t.exposeInt('references') }),
+});
+
+type UploadPayloadShape = { fileUuid: string; duplicate: boolean };
+
+const UploadFilePayload = builder.objectRef<UploadPayloadShape>('UploadFilePayload').implement({
+  fields: (t) => ({
+    file: t.prismaField({
+      type: 'File',
+      resolve: (query, payload, _args, ctx) =>
+        ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: payload.fileUuid } }),
+    }),
+    duplicate: t.exposeBoolean('duplicate', {
+      description: 'True when the viewer already had these exact bytes: the existing file is returned, nothing is stored.',
+    }),
+  }),
+});
+
+const UploadFileInput = builder.inputType('UploadFileInput', {
+  fields: (t) => ({ file: t.field({ type: 'Upload', required: true }) }),
+});
+
+const FileRefInput = builder.inputType('FileRefInput', {
+  fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }) }),
+});
+
+const RepairReportRef = builder.objectRef<RepairReport>('RepairReport').implement({
+  fields: (t) => ({
+    checked: t.exposeInt('checked', { description: 'Stored objects that had fewer copies than asked for.' }),
+    copiesAdded: t.exposeInt('copiesAdded'),
+    stillUnderReplicated: t.exposeInt('stillUnderReplicated'),
+  }),
+});
+
+const StorageHealth = builder.objectRef<{ target: number; underReplicated: string[] }>('StorageHealth').implement({
+  fields: (t) => ({
+    redundancyTarget: t.exposeInt('target', { description: 'Copies asked for (setting storage_redundancy_copies).' }),
+    underReplicatedCount: t.int({ resolve: (h) => h.underReplicated.length }),
+    underReplicatedFiles: t.prismaField({
+      type: ['File'],
+      description: 'Files with an object below the target (first 100).',
+      resolve: (query, h, _args, ctx) =>
+        ctx.db.file.findMany({
+          ...selectingSomething(query),
+          relationLoadStrategy: 'join',
+          where: { uuid: { in: h.underReplicated.slice(0, 100) } },
+          orderBy: { uuid: 'asc' },
+        }),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  storageHealth: t.withAuth({ admin: true }).field({
+    type: StorageHealth,
+    resolve: async (_root, _args, ctx) => {
+      const [target, shortfalls] = await Promise.all([
+        ctx.services.replication.target(),
+        ctx.services.replication.shortfalls(),
+      ]);
+      return { target, underReplicated: [...new Set(shortfalls.map((s) => s.fileUuid))] };
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  uploadFile: t.withAuth({ viewer: true }).field({
+    type: UploadFilePayload,
+    description: 'Stores a file sent as a GraphQL multipart request (field `input.file`).',
+    errors: { types: [FileTooLargeError, BucketUnavailableError, InvalidUploadError] },
+    args: { input: t.arg({ type: UploadFileInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const upload = await input.file;
+      const sizeHint = Number(ctx.request.headers.get('content-length') ?? 0) || 0;
+      const { file, duplicate } = await ctx.services.files.upload(ctx.viewer, upload, sizeHint);
+      return { fileUuid: file.uuid, duplicate };
+    },
+  }),
+  trashFile: t.withAuth({ viewer: true }).prismaField({
+    type: 'File',
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: FileRefInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const file = await ctx.services.files.trash(ctx.viewer, input.uuid);
+      return ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: file.uuid } });
+    },
+  }),
+  restoreFile: t.withAuth({ viewer: true }).prismaField({
+    type: 'File',
+    errors: { types: [NotFoundError] },
+    args: { input: t.arg({ type: FileRefInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const file = await ctx.services.files.restore(ctx.viewer, input.uuid);
+      return ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: file.uuid } });
+    },
+  }),
+  deleteFile: t.withAuth({ viewer: true }).field({
+    type: 'UUID',
+    description: 'Deletes a file for good (its variants and tiles too); returns its uuid.',
+    errors: { types: [NotFoundError, FileInUseError] },
+    args: { input: t.arg({ type: FileRefInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => (await ctx.services.files.remove(ctx.viewer, input.uuid)).uuid,
+  }),
+  repairStorage: t.withAuth({ admin: true }).field({
+    type: RepairReportRef,
+    description: 'Copies under-replicated objects back up to the redundancy target on the buckets that are up.',
+    resolve: (_root, _args, ctx) => ctx.services.replication.repair(),
+  }),
+}));
