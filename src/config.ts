@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('PhoenixKit <no-reply@localhost>'),
   GEOIP_CSV_PATH: z.string().min(1).optional(),
   SECRET_KEY_BASE: z.string().min(32, 'must be at least 32 characters').optional(),
+  JOBS_IN_PROCESS: booleanString.default(true),
 });
 
 export type PasswordRules = Readonly<{
@@ -79,6 +80,8 @@ export type Config = Readonly<{
   geoipCsvPath: string | undefined;
   /** Root secret (file URL tokens, bucket key encryption); unset: generated once into DATA_DIR/secret_key_base. */
   secretKeyBase: string | undefined;
+  /** Run job handlers in the server process (else only in `npm run worker` processes). */
+  jobsInProcess: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -124,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     geoipCsvPath: e.GEOIP_CSV_PATH ? resolve(e.GEOIP_CSV_PATH) : undefined,
     secretKeyBase: e.SECRET_KEY_BASE,
+    jobsInProcess: e.JOBS_IN_PROCESS,
   });
 }

@@ -1,0 +1,85 @@
+import PgBoss from 'pg-boss';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+
+export type JobHandler<T> = (data: T) => Promise<void>;
+
+export type JobDefinition<T = Record<string, never>> = Readonly<{
+  name: string;
+  /** Cron (UTC) for recurring jobs. */
+  cron?: string;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** Concurrent jobs per process. */
+  concurrency?: number;
+  handler: JobHandler<T>;
+}>;
+
+/**
+ * The Postgres-backed job queue (pg-boss, in the `<prefix>_jobs` schema that migration V27 creates). pg-boss talks to the
+ * database through our own SQL runner, so the same queue runs on a PostgreSQL server and on embedded PGlite.
+ */
+export function createJobQueue(opts: { database: Database; log: Logger; pollingIntervalSeconds?: number }) {
+  const { database, log } = opts;
+  const db: PgBoss.Db = {
+    async executeSql(text, values = []) {
+      // pg-boss sends a few multi-statement scripts (no parameters): those go through the simple protocol
+      if (values.length === 0 && text.trim().replace(/;\s*$/, '').includes(';')) {
+        await database.sql.exec(text);
+        return { rows: [] };
+      }
+      return { rows: await database.sql.query(text, values) };
+    },
+  };
+  const boss = new PgBoss({
+    db,
+    schema: `${database.prefix}_jobs`,
+    migrate: false,
+    supervise: true,
+    schedule: true,
+    pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
+  });
+  boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  let started = false;
+
+  return {
+    boss,
+    async start() {
+      if (started) return;
+      await boss.start();
+      started = true;
+    },
+
+    /** Declares the queues (and their schedules); with `work`, this process also runs their handlers. */
+    async register(definitions: readonly JobDefinition<never>[], work: boolean) {
+      for (const def of definitions) {
+        await boss.createQueue(def.name, {
+          name: def.name,
+          retryLimit: def.retryLimit ?? 3,
+          retryDelay: def.retryDelaySeconds ?? 10,
+          retryBackoff: true,
+        });
+        if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
+        if (work) {
+          await boss.work<never>(def.name, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async ([job]) => {
+            if (!job) return;
+            log.debug({ job: def.name, id: job.id }, 'job started');
+            await def.handler(job.data);
+          });
+        }
+      }
+    },
+
+    send(name: string, data: object, options: PgBoss.SendOptions = {}) {
+      return boss.send(name, data, options);
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
+  };
+}
+
+export type JobQueue = ReturnType<typeof createJobQueue>;

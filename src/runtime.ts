@@ -1,0 +1,26 @@
+import { mkdirSync } from 'node:fs';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateUp } from './db/migrations/runner.js';
+import { createJobQueue } from './jobs/job-queue.js';
+import { createLogger } from './logger.js';
+import { createServices } from './services.js';
+
+/** What the server and the worker share: config, logger, migrated database, services and the job queue. */
+export async function openRuntime() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (config.database.kind === 'pglite') mkdirSync(config.database.dataDir, { recursive: true });
+  const db = await openDatabase(config, { onPoolError: (err) => log.warn({ err }, 'idle database connection lost') });
+  log.info(
+    { database: config.database.kind === 'pglite' ? `pglite:${config.database.dataDir}` : 'postgres', prefix: config.prefix },
+    'database opened',
+  );
+  if (config.migrateOnStart) {
+    const version = await migrateUp(db.sql, { prefix: config.prefix, log: (line) => log.info(line) });
+    log.info({ version }, 'migrations at latest version');
+  }
+  const services = createServices({ db, config, log });
+  const queue = createJobQueue({ database: db, log });
+  return { config, log, db, services, queue };
+}
