@@ -263,8 +263,12 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
           await lockObjects(tx, locations.map((l) => l.path));
           const attached = await tx.commentMedia.count({ where: { fileUuid: uuid } });
           if (attached > 0) throw new FileInUseError(attached);
-          const deleted = await tx.file.delete({ where: { uuid } }).catch(() => null);
-          if (!deleted) throw new NotFoundError('File');
+          const deleted = await tx.file.delete({ where: { uuid } }).catch((error: unknown) => {
+            const code = (error as { code?: string }).code;
+            if (code === 'P2025') throw new NotFoundError('File');
+            if (code === 'P2003') throw new FileInUseError(1); // attached between the check and the delete
+            throw error;
+          });
           objects = [...new Map(locations.map((l) => [`${l.bucketUuid}/${l.path}`, l])).values()];
           return deleted;
         },
