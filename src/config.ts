@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   GEOIP_CSV_PATH: z.string().min(1).optional(),
   SECRET_KEY_BASE: z.string().min(32, 'must be at least 32 characters').optional(),
   JOBS_IN_PROCESS: booleanString.default(true),
+  JOBS_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
 });
 
 export type PasswordRules = Readonly<{
@@ -82,6 +83,8 @@ export type Config = Readonly<{
   secretKeyBase: string | undefined;
   /** Run job handlers in the server process (else only in `npm run worker` processes). */
   jobsInProcess: boolean;
+  /** How often idle job workers look for work. */
+  jobsPollSeconds: number;
 }>;
 
 export class ConfigError extends Error {
@@ -128,5 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     geoipCsvPath: e.GEOIP_CSV_PATH ? resolve(e.GEOIP_CSV_PATH) : undefined,
     secretKeyBase: e.SECRET_KEY_BASE,
     jobsInProcess: e.JOBS_IN_PROCESS,
+    jobsPollSeconds: e.JOBS_POLL_SECONDS,
   });
 }

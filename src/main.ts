@@ -30,7 +30,6 @@ async function shutdown(signal: string) {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
-  await queue.stop();
   await services.close();
   await db.close();
   log.info('stopped');

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateUp } from './db/migrations/runner.js';
-import { createJobQueue } from './jobs/job-queue.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 
@@ -21,6 +20,5 @@ export async function openRuntime() {
     log.info({ version }, 'migrations at latest version');
   }
   const services = createServices({ db, config, log });
-  const queue = createJobQueue({ database: db, log });
-  return { config, log, db, services, queue };
+  return { config, log, db, services, queue: services.jobs };
 }

@@ -9,6 +9,7 @@ import { createMailer, type Mailer } from './modules/mail/mailer.js';
 import { createRateLimiter } from './modules/rate-limit/rate-limit.service.js';
 import { createRoleService } from './modules/roles/role.service.js';
 import { createSettingsService } from './modules/settings/setting.service.js';
+import { createJobQueue } from './jobs/job-queue.js';
 import { createBucketService } from './modules/files/bucket.service.js';
 import { createFileUrls } from './modules/files/file-urls.js';
 import { createFileService } from './modules/files/file.service.js';
@@ -32,6 +33,7 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
   const profile = createProfileService({ db: prisma, audit });
   const roles = createRoleService({ db: prisma, audit, log });
   const userAdmin = createUserAdminService({ db: prisma, audit, log });
+  const jobs = createJobQueue({ database: db, log, pollingIntervalSeconds: config.jobsPollSeconds });
   const secrets = deriveSecrets(loadOrCreateSecretKeyBase(config.secretKeyBase, config.dataDir));
   const buckets = createBucketService({ db: prisma, log, secretKey: secrets.bucketSecretKey, storage: { dataDir: config.dataDir } });
   const files = createFileService({ db: prisma, log, settings, buckets });
@@ -51,8 +53,10 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
     files,
     replication,
     fileUrls,
+    jobs,
     /** Stops background work (setting listeners, storage clients); the database itself is closed by its owner. */
     async close() {
+      await jobs.stop();
       await Promise.all([settings.close(), buckets.close()]);
     },
   };

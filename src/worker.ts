@@ -13,7 +13,6 @@ log.info('worker ready');
 
 async function shutdown(signal: string) {
   log.info({ signal }, 'worker stopping');
-  await queue.stop();
   await services.close();
   await db.close();
   process.exit(0);

@@ -41,13 +41,15 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
   });
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
   let started = false;
+  let starting: Promise<void> | undefined;
 
   return {
     boss,
     async start() {
-      if (started) return;
-      await boss.start();
-      started = true;
+      starting ??= boss.start().then(() => {
+        started = true;
+      });
+      await starting;
     },
 
     /** Declares the queues (and their schedules); with `work`, this process also runs their handlers. */
@@ -70,13 +72,17 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
       }
     },
 
-    send(name: string, data: object, options: PgBoss.SendOptions = {}) {
+    /** Queues a job (starting the queue's connection on first use). */
+    async send(name: string, data: object, options: PgBoss.SendOptions = {}) {
+      await this.start();
       return boss.send(name, data, options);
     },
 
     async stop() {
+      if (starting) await starting.catch(() => undefined);
       if (!started) return;
       started = false;
+      starting = undefined;
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };

@@ -20,6 +20,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     TRUST_PROXY: 'true',
+    JOBS_POLL_SECONDS: '0.5',
     SECRET_KEY_BASE: 'test-secret-key-base-that-is-long-enough-0123456789',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'pk-data-')),
     ...env,
