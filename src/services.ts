@@ -14,6 +14,7 @@ import { createBucketService } from './modules/files/bucket.service.js';
 import { createFileUrls } from './modules/files/file-urls.js';
 import { createFileService } from './modules/files/file.service.js';
 import { createReplicationService } from './modules/files/replication.service.js';
+import { createLocalFileEvents } from './modules/media/file-events.js';
 import { createCsvGeoLookup } from './modules/users/geoip.js';
 import { createProfileService } from './modules/users/profile.service.js';
 import { createUserAdminService } from './modules/users/user-admin.service.js';
@@ -33,6 +34,7 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
   const profile = createProfileService({ db: prisma, audit });
   const roles = createRoleService({ db: prisma, audit, log });
   const userAdmin = createUserAdminService({ db: prisma, audit, log });
+  const fileEvents = createLocalFileEvents();
   const jobs = createJobQueue({ database: db, log, pollingIntervalSeconds: config.jobsPollSeconds });
   const secrets = deriveSecrets(loadOrCreateSecretKeyBase(config.secretKeyBase, config.dataDir));
   const buckets = createBucketService({ db: prisma, log, secretKey: secrets.bucketSecretKey, storage: { dataDir: config.dataDir } });
@@ -54,9 +56,11 @@ export function createServices({ db, config, log, mailer }: ServiceDeps) {
     replication,
     fileUrls,
     jobs,
+    fileEvents,
     /** Stops background work (setting listeners, storage clients); the database itself is closed by its owner. */
     async close() {
       await jobs.stop();
+      await fileEvents.close();
       await Promise.all([settings.close(), buckets.close()]);
     },
   };
