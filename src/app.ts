@@ -8,6 +8,7 @@ import { getSchema } from './graphql/schema.js';
 import { useGraphQLUploads } from './graphql/uploads.js';
 import type { Logger } from './logger.js';
 import { useFileServing } from './modules/files/file-http.js';
+import { useTileServing } from './modules/tiles/tile-http.js';
 import { createServices, type Services } from './services.js';
 
 export type AppDeps = {
@@ -80,6 +81,8 @@ export function createApp(deps: AppDeps): App {
     plugins: [
       useHealthChecks(deps.db),
       useGraphQLUploads({ maxFiles: 1 }),
+      // before the file route: it answers every other /files/ path
+      useTileServing({ log, tiles: services.tiles, files: services.files, urls: services.fileUrls }),
       useFileServing({
         db: deps.db.prisma,
         log,

@@ -28,6 +28,8 @@ export type Context = {
   log: Logger;
   db: Db;
   services: Services;
+  /** Users who proved who they are in this very request (a login or registration's payload): they see their own private fields. */
+  authenticatedNow: Set<string>;
 };
 
 /** node:http hands the raw request to yoga; in-process `app.fetch` calls have none. */
@@ -55,6 +57,15 @@ export function createContextFactory(deps: ContextDeps) {
     const viewer = deps.resolveViewer
       ? await deps.resolveViewer(request, client)
       : await deps.services.auth.resolveViewer(request.headers.get('authorization'), client);
-    return { request, viewer, client, requestId, log: deps.log.child({ requestId }), db: deps.db, services: deps.services };
+    return {
+      request,
+      viewer,
+      client,
+      requestId,
+      log: deps.log.child({ requestId }),
+      db: deps.db,
+      services: deps.services,
+      authenticatedNow: new Set(),
+    };
   };
 }

@@ -14,11 +14,18 @@ import '../modules/audit/audit.graphql.js';
 import '../modules/files/bucket.graphql.js';
 import '../modules/files/file.graphql.js';
 import '../modules/files/file-mutations.graphql.js';
+import '../modules/tiles/tile.graphql.js';
+import '../modules/media/file-events.graphql.js';
+import '../modules/media/media.graphql.js';
+import '../modules/dimensions/dimension.graphql.js';
 import '../modules/entities/entity.graphql.js';
+import '../modules/entities/entity-data.graphql.js';
 import '../modules/comments/comment.graphql.js';
+import '../modules/comments/comment-media.graphql.js';
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,4 +1,5 @@
 import type { Services } from '../services.js';
+import { FILE_PROCESSING_QUEUE, FILE_PROCESSING_SWEEP_QUEUE, type FileJobData } from '../modules/media/media-queue.js';
 import type { JobDefinition } from './job-queue.js';
 
 /** Every job of the server: name, schedule and handler. */
@@ -18,6 +19,23 @@ export function jobDefinitions(services: Services): JobDefinition<never>[] {
       retryLimit: 1,
       handler: async () => {
         await services.replication.repair();
+      },
+    },
+    {
+      // file_processing: variants and metadata of one file; the last attempt records failures instead of throwing
+      name: FILE_PROCESSING_QUEUE,
+      retryLimit: services.media.options.retryLimit,
+      retryDelaySeconds: services.media.options.retryDelaySeconds,
+      handler: async (data: FileJobData) => {
+        await services.media.runJob(data);
+      },
+    } satisfies JobDefinition<FileJobData> as JobDefinition<never>,
+    {
+      name: FILE_PROCESSING_SWEEP_QUEUE,
+      cron: services.media.options.sweepCron,
+      retryLimit: 1,
+      handler: async () => {
+        await services.media.sweepStale();
       },
     },
   ];

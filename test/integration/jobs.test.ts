@@ -34,6 +34,7 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       `SELECT name, cron FROM public_jobs.schedule ORDER BY name`,
     );
     expect(schedules).toEqual([
+      { name: 'file-processing-sweep', cron: '*/5 * * * *' },
       { name: 'storage-prune-trash', cron: '0 3 * * *' },
       { name: 'storage-repair', cron: '*/10 * * * *' },
     ]);

@@ -69,6 +69,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ConfirmEmailInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const user = await ctx.services.accountTokens.confirmEmail(input.token);
+      ctx.authenticatedNow.add(user.uuid); // the token proved who the caller is
       return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: user.uuid } });
     },
   }),
@@ -98,6 +99,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ConfirmEmailChangeInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const user = await ctx.services.accountTokens.confirmEmailChange(input.token);
+      ctx.authenticatedNow.add(user.uuid); // the token proved who the caller is
       return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: user.uuid } });
     },
   }),

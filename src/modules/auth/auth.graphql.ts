@@ -16,8 +16,10 @@ export const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
     token: t.exposeString('token'),
     user: t.prismaField({
       type: 'User',
-      resolve: (query, session, _args, ctx) =>
-        ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: session.user.uuid } }),
+      resolve: (query, session, _args, ctx) => {
+        ctx.authenticatedNow.add(session.user.uuid);
+        return ctx.db.user.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: session.user.uuid } });
+      },
     }),
   }),
 });

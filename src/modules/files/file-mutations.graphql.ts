@@ -89,7 +89,9 @@ builder.mutationFields((t) => ({
     errors: { types: [FileTooLargeError, BucketUnavailableError, InvalidUploadError] },
     args: { input: t.arg({ type: UploadFileInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const upload = await input.file;
+      const upload = await input.file.catch(() => {
+        throw new InvalidUploadError('The request carries no file part for input.file');
+      });
       const sizeHint = Number(ctx.request.headers.get('content-length') ?? 0) || 0;
       const { file, duplicate } = await ctx.services.files.upload(ctx.viewer, upload, sizeHint);
       return { fileUuid: file.uuid, duplicate };

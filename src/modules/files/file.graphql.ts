@@ -1,6 +1,9 @@
 import { builder } from '../../graphql/builder.js';
 import { selectingSomething } from '../../graphql/query.js';
 
+/** `contains` is a LIKE pattern in Postgres: the user's `%`, `_` and `\` are literal characters. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 builder.prismaNode('StorageDimension', {
   id: { field: 'uuid' },
   fields: (t) => ({
@@ -147,7 +150,9 @@ builder.queryFields((t) => ({
           userUuid: ctx.viewer.isAdmin ? (args.userUuid ?? undefined) : ctx.viewer.uuid,
           ...(args.fileType ? { fileType: args.fileType } : {}),
           status: args.status ?? { not: 'trashed' },
-          ...(args.search ? { originalFileName: { contains: args.search.slice(0, 255), mode: 'insensitive' as const } } : {}),
+          ...(args.search
+            ? { originalFileName: { contains: escapeLike(args.search.slice(0, 255)), mode: 'insensitive' as const } }
+            : {}),
         },
         orderBy: { uuid: 'desc' },
       }),

@@ -15,8 +15,9 @@ import { classifyFile, extensionOf, mimeFromExtension } from './domain/classify.
 import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
 import { HashingStream } from './domain/hash-stream.js';
-import { clampCopies, selectBuckets } from './domain/select-buckets.js';
+import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.js';
 import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
+import { initialStatusFor } from '../media/domain/media-kind.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,8 +26,8 @@ export type UploadResult = { file: File; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
 
-/** Types never served inline from a guess: only when the bytes themselves say so would that be safe, and they can't. */
-const UNSAFE_GUESSES = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
+/** Types a browser may run as a document (scripts): stored and served as opaque bytes instead. */
+const UNSAFE_TYPES = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
 
 /** Content-addressed key of a stored original: identical bytes share one object per bucket. */
 export function blobKey(sha256: string): StorageKey {
@@ -45,9 +46,12 @@ async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<string>
   }
 }
 
-export type FileServiceDeps = { db: Db; log: Logger; settings: SettingsService; buckets: BucketService };
+/** Queues the processing job (variants, metadata) of a stored file; absent: files are `active` at once. */
+export type FileProcessingQueue = { enqueue(fileUuid: string): Promise<unknown> };
 
-export function createFileService({ db, log, settings, buckets }: FileServiceDeps) {
+export type FileServiceDeps = { db: Db; log: Logger; settings: SettingsService; buckets: BucketService; processing?: FileProcessingQueue };
+
+export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
   async function maxUploadBytes(): Promise<number> {
     const mb = Number.parseInt((await settings.get('storage_max_upload_size_mb')) ?? '', 10);
     return (Number.isFinite(mb) && mb > 0 ? mb : 500) * MiB;
@@ -92,7 +96,12 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
    */
   async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
     let alive = targets.length;
-    const branches = targets.map((target) => ({ target, stream: new PassThrough({ highWaterMark: 4 * MiB }) }));
+    const branches = targets.map((target) => {
+      const stream = new PassThrough({ highWaterMark: 4 * MiB });
+      // the driver listens once it starts writing; until then an error must not go unhandled
+      stream.on('error', () => undefined);
+      return { target, stream };
+    });
     hasher.on('error', (error) => branches.forEach((b) => b.stream.destroy(error)));
     for (const branch of branches) hasher.pipe(branch.stream);
     const writes = branches.map(async ({ target, stream }) => {
@@ -125,21 +134,39 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
      * or promotes the new object to its content-addressed key. Memory stays bounded by the stream buffers.
      */
     async upload(viewer: Viewer, source: UploadSource, sizeHint: number): Promise<UploadResult> {
-      const input = source.createReadStream();
+      let input: Readable;
+      try {
+        input = source.createReadStream();
+      } catch {
+        throw new InvalidUploadError('The request carries no readable file');
+      }
       const [maxBytes, copiesSetting, candidates] = await Promise.all([
         maxUploadBytes(),
         settings.get('storage_redundancy_copies'),
         buckets.enabledWithUsage(),
       ]);
-      const selection = selectBuckets(
-        candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row })),
-        { fileSize: Math.min(sizeHint, maxBytes), copies: clampCopies(copiesSetting) },
-      );
+      const pool = candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row }));
+      const copies = clampCopies(copiesSetting);
+      // without a Content-Length the size is unknown: prefer buckets that can take the largest allowed upload, else
+      // any enabled one (the real size is checked against capacity once it is known)
+      let selection = selectBuckets(pool, { fileSize: sizeHint > 0 ? Math.min(sizeHint, maxBytes) : maxBytes, copies });
+      if (selection.kind === 'none' && sizeHint <= 0) selection = selectBuckets(pool, { fileSize: 0, copies });
       if (selection.kind === 'none') {
         input.resume();
         throw new BucketUnavailableError(selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket');
       }
-      const targets = selection.buckets.map(({ row }) => ({ bucket: row, driver: buckets.driverFor(row) }));
+      const targets: Target[] = [];
+      for (const { row } of selection.buckets) {
+        try {
+          targets.push({ bucket: row, driver: buckets.driverFor(row) });
+        } catch (error) {
+          log.warn({ err: error, bucket: row.uuid }, 'bucket cannot be opened; skipped');
+        }
+      }
+      if (targets.length === 0) {
+        input.resume();
+        throw new BucketUnavailableError('no selected bucket could be opened');
+      }
 
       let detected: Awaited<ReturnType<typeof detectType>>;
       try {
@@ -149,7 +176,8 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
       }
       const originalFileName = sanitizeFileName(source.filename);
       const guessed = mimeFromExtension(originalFileName);
-      const mimeType = detected.type?.mime ?? (guessed && !UNSAFE_GUESSES.has(guessed) ? guessed : 'application/octet-stream');
+      const claimed = detected.type?.mime ?? guessed;
+      const mimeType = claimed && !UNSAFE_TYPES.has(claimed) ? claimed : 'application/octet-stream';
       const ext = (detected.type?.ext ?? extensionOf(originalFileName)) || 'bin';
       const hasher = new HashingStream({ maxBytes });
       const tempKey = storageKey('tmp', randomUUID());
@@ -161,10 +189,21 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
         if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
         throw new InvalidUploadError('The upload was interrupted');
       }
-      if (landed.length === 0) throw new BucketUnavailableError('every bucket failed while writing');
       const { sha256, size } = hasher.digest;
+      // the size was only estimated when buckets were chosen: drop copies in buckets the file would overflow
+      const overflowing = landed.filter((t) => freeBytes({ ...t.bucket, maxSizeMb: t.bucket.maxSizeMb === null ? null : Number(t.bucket.maxSizeMb) }) < size);
+      if (overflowing.length > 0) {
+        await dropTemps(overflowing, tempKey);
+        landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));
+      }
+      if (landed.length === 0) {
+        throw new BucketUnavailableError(overflowing.length > 0 ? 'all buckets are full' : 'every bucket failed while writing');
+      }
       const key = blobKey(sha256);
       const dedupKey = userFileChecksum(viewer.uuid, sha256);
+      const fileType = classifyFile(mimeType, originalFileName);
+      // 'processing' until the job has made the variants / read the metadata; files that get neither are done now
+      const status = processing ? initialStatusFor({ fileType, mimeType }) : 'active';
 
       let promoted: StoredObject[] = [];
       try {
@@ -193,12 +232,12 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
                 fileName: `${sha256}.${ext}`,
                 filePath: key.slice(0, key.lastIndexOf('/')),
                 mimeType,
-                fileType: classifyFile(mimeType, originalFileName),
+                fileType,
                 ext,
                 fileChecksum: sha256,
                 userFileChecksum: dedupKey,
                 size: BigInt(size),
-                status: 'active',
+                status,
                 userUuid: viewer.uuid,
                 instances: {
                   create: {
@@ -220,6 +259,12 @@ export function createFileService({ db, log, settings, buckets }: FileServiceDep
         );
         if (result.reused) await dropTemps(landed, tempKey);
         log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
+        if (processing && result.file.status === 'processing') {
+          // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper
+          await processing.enqueue(result.file.uuid).catch((error: unknown) => {
+            log.error({ err: error, fileUuid: result.file.uuid }, 'file processing not queued; the sweeper will retry');
+          });
+        }
         return { file: result.file, duplicate: result.duplicate };
       } catch (error) {
         // nothing committed: remove the temps and any object promoted for this upload that no row references

@@ -14,6 +14,11 @@ export interface FileEvents {
   publish(event: FileProcessingEvent): Promise<void>;
   /** Events for one file until `signal` aborts. */
   subscribe(fileUuid: string, signal: AbortSignal): AsyncIterable<FileProcessingEvent>;
+  /**
+   * Resolves once events published from now on, in any process, reach subscriptions already started (the
+   * cross-process implementation waits for its LISTEN connection, at most a few seconds). Absent: always so.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -37,15 +37,21 @@ export type SettingListenerOptions = {
   onReset(): void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** `application_name` of the connection (default: the settings listener's); other channels name their own. */
+  applicationName?: string;
+  /** What the log lines call this listener (default "settings listener"). */
+  label?: string;
 };
 
 /**
  * A dedicated connection doing `LISTEN <channel>`; reconnects with capped exponential backoff when the server drops
- * it. Timers are unref'd so a listener that was never closed cannot keep the process alive on its own.
+ * it. Timers are unref'd so a listener that was never closed cannot keep the process alive on its own. Settings use
+ * it, and so do file processing events (their own channel and `applicationName`).
  */
 export function listenForSettingChanges(opts: SettingListenerOptions): SettingListener {
   const retryMin = opts.retryMinMs ?? 100;
   const retryMax = opts.retryMaxMs ?? 5000;
+  const label = opts.label ?? 'settings listener';
   let client: pg.Client | null = null;
   let listening = false;
   let closed = false;
@@ -69,7 +75,7 @@ export function listenForSettingChanges(opts: SettingListenerOptions): SettingLi
     client = null;
     listening = false;
     opts.onReset();
-    if (!closed) opts.log.warn({ err: error }, 'settings listener connection lost; reconnecting');
+    if (!closed) opts.log.warn({ err: error }, `${label} connection lost; reconnecting`);
     c.end().catch(() => undefined);
     schedule();
   };
@@ -78,7 +84,7 @@ export function listenForSettingChanges(opts: SettingListenerOptions): SettingLi
     if (closed) return;
     const c = new pg.Client({
       connectionString: opts.url,
-      application_name: LISTENER_APPLICATION_NAME,
+      application_name: opts.applicationName ?? LISTENER_APPLICATION_NAME,
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
     });
@@ -105,16 +111,16 @@ export function listenForSettingChanges(opts: SettingListenerOptions): SettingLi
       opts.onReset();
       listening = true;
       failures = 0;
-      opts.log.debug({ channel: opts.channel }, 'settings listener ready');
+      opts.log.debug({ channel: opts.channel }, `${label} ready`);
     } catch (error) {
       if (client === c) {
         client = null;
         listening = false;
         if (isDatabaseGone(error)) {
           // the database was dropped: nothing to listen to any more; reads keep going to the database uncached
-          opts.log.error({ err: error }, 'settings listener stopped: database does not exist');
+          opts.log.error({ err: error }, `${label} stopped: database does not exist`);
         } else {
-          if (!closed) opts.log.warn({ err: error }, 'settings listener could not connect; retrying');
+          if (!closed) opts.log.warn({ err: error }, `${label} could not connect; retrying`);
           schedule();
         }
       }

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { selfOrAdmin } from './user.graphql.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 
@@ -33,6 +34,7 @@ builder.prismaObjectField('User', 'customField', (t) =>
     type: 'JSON',
     nullable: true,
     description: 'One key of customFields (null when absent).',
+    authScopes: selfOrAdmin,
     args: { key: t.arg.string({ required: true }) },
     select: { customFields: true },
     resolve: (user, { key }) => {

@@ -1,4 +1,9 @@
 import { builder } from '../../graphql/builder.js';
+import type { Context } from '../../graphql/context.js';
+
+/** Private fields of a user: readable by that user and by admins only (FORBIDDEN for anyone else). */
+export const selfOrAdmin = (user: { uuid: string }, _args: unknown, ctx: Context) =>
+  ctx.authenticatedNow.has(user.uuid) || (ctx.viewer !== null && (ctx.viewer.uuid === user.uuid || ctx.viewer.isAdmin));
 import { selectingSomething } from '../../graphql/query.js';
 import { RoleRef } from '../roles/role.graphql.js';
 
@@ -6,17 +11,17 @@ export const UserRef = builder.prismaNode('User', {
   id: { field: 'uuid' },
   fields: (t) => ({
     uuid: t.expose('uuid', { type: 'UUID' }),
-    email: t.exposeString('email'),
+    email: t.exposeString('email', { authScopes: selfOrAdmin }),
     username: t.exposeString('username', { nullable: true }),
     firstName: t.exposeString('firstName', { nullable: true }),
     lastName: t.exposeString('lastName', { nullable: true }),
     isActive: t.exposeBoolean('isActive'),
     confirmedAt: t.expose('confirmedAt', { type: 'DateTime', nullable: true }),
     userTimezone: t.exposeString('userTimezone', { nullable: true }),
-    customFields: t.expose('customFields', { type: 'JSON', nullable: true }),
-    registrationCountry: t.exposeString('registrationCountry', { nullable: true }),
-    registrationRegion: t.exposeString('registrationRegion', { nullable: true }),
-    registrationCity: t.exposeString('registrationCity', { nullable: true }),
+    customFields: t.expose('customFields', { type: 'JSON', nullable: true, authScopes: selfOrAdmin }),
+    registrationCountry: t.exposeString('registrationCountry', { nullable: true, authScopes: selfOrAdmin }),
+    registrationRegion: t.exposeString('registrationRegion', { nullable: true, authScopes: selfOrAdmin }),
+    registrationCity: t.exposeString('registrationCity', { nullable: true, authScopes: selfOrAdmin }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     /** Active role assignments, loaded with the user in the same query. */

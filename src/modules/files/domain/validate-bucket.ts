@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
+import { keyProblem } from '../../../storage/storage-key.js';
 
 export const BUCKET_PROVIDERS = ['local', 's3', 'b2', 'r2'] as const;
 export const ACCESS_TYPES = ['public', 'private', 'signed'] as const;
@@ -47,6 +48,10 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
   }
   if (input.secretAccessKey != null && input.secretAccessKey.length > 1024) {
     issues.push({ path: 'secretAccessKey', message: 'must be at most 1024 characters' });
+  }
+  const prefix = input.pathPrefix?.trim().replace(/^\/+|\/+$/g, '');
+  if (prefix && keyProblem(prefix)) {
+    issues.push({ path: 'pathPrefix', message: 'must be a plain relative path (no "..", ".", backslashes or %)' });
   }
   if (input.accessType != null && !(ACCESS_TYPES as readonly string[]).includes(input.accessType)) {
     issues.push({ path: 'accessType', message: `must be one of ${ACCESS_TYPES.join(', ')}` });

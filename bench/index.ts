@@ -1,0 +1,40 @@
+/**
+ * `npm run bench -- <name> [--quick] [--postgres] [--cpu-prof]`: runs bench/<name>.ts and prints its report.
+ * Exits 0 whatever the figures (missed targets are reported as FAIL); non-zero only when the bench could not run.
+ */
+import { killChildren } from './lib/processes.js';
+
+const benches: Record<string, () => Promise<{ run(opts: { quick: boolean; postgres: boolean; cpuProf: boolean }): Promise<void> }>> = {
+  files: () => import('./files.js'),
+};
+
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('--')));
+const names = args.filter((a) => !a.startsWith('--'));
+const known = new Set(['--quick', '--postgres', '--cpu-prof']);
+const unknown = [...flags].filter((f) => !known.has(f));
+const load = names.length === 1 ? benches[names[0]!] : undefined;
+if (!load || unknown.length > 0) {
+  console.error(
+    `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--quick] [--postgres] [--cpu-prof]` +
+      (unknown.length ? `\nunknown option(s): ${unknown.join(' ')}` : ''),
+  );
+  process.exit(2);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+try {
+  const bench = await load();
+  await bench.run({ quick: flags.has('--quick'), postgres: flags.has('--postgres'), cpuProf: flags.has('--cpu-prof') });
+  process.exit(0);
+} catch (error) {
+  killChildren();
+  console.error(error);
+  process.exit(1);
+}

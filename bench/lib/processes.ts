@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The repository root (bench/lib/../..). */
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** A fixed root secret, so URL tokens and bucket keys do not depend on a generated file. */
+export const BENCH_SECRET_KEY_BASE = 'phoenixkit-bench-secret-key-base-0123456789abcdef';
+
+export type Child = {
+  name: string;
+  pid: number;
+  port: number;
+  /** Lines the process wrote to stderr/stdout (kept for the report). */
+  output(): string[];
+  stop(): Promise<void>;
+};
+
+/** A port free right now (the kernel's pick), for a child that needs it before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+const children = new Set<ChildProcess>();
+/** Last resort on an interrupted run: signal the children this bench started (by pid). */
+export function killChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+function track(name: string, child: ChildProcess, port: number): Child {
+  children.add(child);
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
+    if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    name,
+    pid: child.pid!,
+    port,
+    output: () => lines,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+async function waitReady(child: ChildProcess, name: string, port: number, path: string, lines: () => string[]): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${name} exited during start:\n${lines().slice(-40).join('\n')}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} not ready after 180 s:\n${lines().slice(-40).join('\n')}`);
+}
+
+export type AppServerOptions = {
+  dataDir: string;
+  databaseUrl?: string;
+  /** Extra node flags for the server (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+};
+
+/** The real server (`src/main.ts` under node with the tsx loader: one process, so /proc shows the server itself). */
+export async function startAppServer(opts: AppServerOptions): Promise<Child> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: opts.dataDir,
+    LOG_LEVEL: 'warn',
+    SECRET_KEY_BASE: BENCH_SECRET_KEY_BASE,
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  };
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const handle = track('server', child, port);
+  try {
+    await waitReady(child, 'server', port, '/readyz', handle.output);
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+  return handle;
+}
+
+/** The minimal baseline: node:http + busboy + fs, nothing else (bench/baseline-server.ts). */
+export async function startBaselineServer(dir: string): Promise<Child> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), UPLOAD_DIR: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const handle = track('baseline', child, port);
+  try {
+    await waitReady(child, 'baseline', port, '/healthz', handle.output);
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+  return handle;
+}

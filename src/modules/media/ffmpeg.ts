@@ -1,0 +1,64 @@
+import { PermanentMediaError } from './domain/processing-errors.js';
+import { videoInfoFromProbe, type VideoInfo } from './domain/probe.js';
+import type { Geometry, VideoVariantPlan } from './domain/plan-variants.js';
+import { runTool, type ToolPaths } from './media-tools.js';
+
+/** Width, height (as displayed), duration and codecs of a video; PermanentMediaError when there is no video in it. */
+export async function probeVideo(tools: ToolPaths, path: string, timeoutMs: number): Promise<VideoInfo> {
+  const out = await runTool(tools, 'ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], {
+    timeoutMs,
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(out.toString('utf8'));
+  } catch {
+    throw new PermanentMediaError('ffprobe gave no readable answer');
+  }
+  const info = videoInfoFromProbe(parsed);
+  if (!info || !info.width || !info.height) throw new PermanentMediaError('not a readable video: no video stream');
+  return info;
+}
+
+/** scale (exact), optional crop, square pixels. */
+function filterOf(g: Geometry): string {
+  const parts = [`scale=${g.resize.width}:${g.resize.height}`];
+  if (g.crop) parts.push(`crop=${g.crop.width}:${g.crop.height}:${g.crop.left}:${g.crop.top}`);
+  parts.push('setsar=1');
+  return parts.join(',');
+}
+
+const CODECS: Record<VideoVariantPlan['container'], string[]> = {
+  mp4: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mp4'],
+  mov: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mov'],
+  webm: ['-c:v', 'libvpx-vp9', '-b:v', '0', '-deadline', 'good', '-cpu-used', '4', '-row-mt', '1', '-pix_fmt', 'yuv420p', '-c:a', 'libopus', '-b:a', '96k', '-f', 'webm'],
+  avi: ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'avi'],
+};
+
+/**
+ * Transcodes to the plan: first video and (if any) first audio stream, rotation applied by ffmpeg, exact size, the
+ * plan's CRF; bit-exact muxing and no copied metadata, so the same input gives the same bytes.
+ */
+export async function transcodeVideo(tools: ToolPaths, input: string, plan: VideoVariantPlan, outPath: string, timeoutMs: number) {
+  await runTool(
+    tools,
+    'ffmpeg',
+    [
+      '-nostdin', '-hide_banner', '-v', 'error', '-y', '-i', input,
+      '-map', '0:v:0', '-map', '0:a:0?', '-vf', filterOf(plan), '-crf', String(plan.crf),
+      ...CODECS[plan.container],
+      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact',
+      outPath,
+    ],
+    { timeoutMs },
+  );
+}
+
+/** One frame (as PNG, rotation applied) at `seconds`, for `video_thumbnail` and other image formats of a video. */
+export async function extractFrame(tools: ToolPaths, input: string, seconds: number, outPath: string, timeoutMs: number) {
+  await runTool(
+    tools,
+    'ffmpeg',
+    ['-nostdin', '-hide_banner', '-v', 'error', '-y', '-ss', seconds.toFixed(3), '-i', input, '-frames:v', '1', '-c:v', 'png', '-f', 'image2', outPath],
+    { timeoutMs },
+  );
+}

@@ -1,0 +1,106 @@
+import sharp from 'sharp';
+import { PermanentMediaError } from './domain/processing-errors.js';
+import type { ImageVariantPlan } from './domain/plan-variants.js';
+
+export type ImageInspection = {
+  /** Displayed size (EXIF orientation applied). */
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  /** sharp's name of the decoder (jpeg, png, tiff, gif …). */
+  format: string;
+  orientation: number | null;
+  exif: Buffer | null;
+  /** Frames of an animated image (1 otherwise). */
+  pages: number;
+  /** Bits per sample (8, 16 …). */
+  bitDepth: number | null;
+};
+
+const BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
+
+/**
+ * Reads an image's header only (nothing is decoded) and refuses it when it has more than `maxPixels` pixels, so a
+ * decompression bomb is stopped before it can take memory.
+ */
+export async function inspectImage(input: string | Buffer, maxPixels: number): Promise<ImageInspection> {
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (!(width > 0 && height > 0)) throw new PermanentMediaError('not a readable image: it has no size');
+  if (width * height > maxPixels) {
+    throw new PermanentMediaError(
+      `image is ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}; refused before decoding`,
+    );
+  }
+  const orientation = meta.orientation ?? null;
+  const swapped = orientation !== null && orientation >= 5 && orientation <= 8;
+  return {
+    width: swapped ? height : width,
+    height: swapped ? width : height,
+    hasAlpha: Boolean(meta.hasAlpha),
+    format: meta.format ?? 'unknown',
+    orientation,
+    exif: meta.exif ?? null,
+    pages: meta.pages ?? 1,
+    bitDepth: meta.depth ? (BITS[meta.depth] ?? null) : null,
+  };
+}
+
+/**
+ * Renders one planned image variant to `outPath`: first frame only, EXIF orientation applied, scaled to exactly
+ * `plan.resize`, cut to `plan.crop`, encoded at the plan's quality; metadata (EXIF, GPS) is not copied.
+ */
+export async function renderImage(
+  input: string,
+  plan: ImageVariantPlan,
+  outPath: string,
+  maxPixels: number,
+): Promise<{ width: number; height: number; size: number }> {
+  let image = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+    .autoOrient()
+    .resize(plan.resize.width, plan.resize.height, { fit: 'fill' });
+  if (plan.crop) image = image.extract(plan.crop);
+  if (plan.flatten) image = image.flatten({ background: '#ffffff' });
+  switch (plan.format) {
+    case 'jpg':
+      image = image.jpeg({ quality: plan.quality });
+      break;
+    case 'png':
+      image = image.png({ compressionLevel: 9 });
+      break;
+    case 'webp':
+      image = image.webp({ quality: plan.quality });
+      break;
+    case 'avif':
+      image = image.avif({ quality: plan.quality });
+      break;
+    case 'gif':
+      image = image.gif();
+      break;
+  }
+  try {
+    const info = await image.toFile(outPath);
+    return { width: info.width, height: info.height, size: info.size };
+  } catch (error) {
+    throw new PermanentMediaError(`could not render ${plan.name}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Whether an image with an alpha channel actually has a see-through pixel (screenshots and GIFs often carry an
+ * opaque alpha channel): only then does a JPEG preset switch to WebP. Decodes the first frame; call after inspectImage.
+ */
+export async function isTransparent(input: string, maxPixels: number): Promise<boolean> {
+  try {
+    const { isOpaque } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).stats();
+    return !isOpaque;
+  } catch (error) {
+    throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,25 @@
+import { pdfInfoFromText, type PdfInfo } from './domain/probe.js';
+import { runTool, type ToolPaths } from './media-tools.js';
+
+/** Page count, title, author … of a PDF (pdfinfo). */
+export async function readPdfInfo(tools: ToolPaths, path: string, timeoutMs: number): Promise<PdfInfo> {
+  const out = await runTool(tools, 'pdfinfo', [path], { timeoutMs, maxStdout: 1024 * 1024 });
+  return pdfInfoFromText(out.toString('utf8'));
+}
+
+/** Longest side of a rendered page: a huge MediaBox must not make a huge raster. */
+export const MAX_PAGE_PIXELS_SIDE = 4096;
+const DPI = 150;
+
+/**
+ * Renders the first page to `<outBase>.png` at 150 dpi (reference §2.9), or scaled down so its longest side stays
+ * within MAX_PAGE_PIXELS_SIDE when the page size says it would not (unknown page size: scaled to that bound).
+ */
+export async function renderFirstPage(tools: ToolPaths, path: string, outBase: string, info: PdfInfo | null, timeoutMs: number) {
+  const w = info?.page_width_pts;
+  const h = info?.page_height_pts;
+  const fits = w !== undefined && h !== undefined && (Math.max(w, h) * DPI) / 72 <= MAX_PAGE_PIXELS_SIDE;
+  const scale = fits ? ['-r', String(DPI)] : ['-scale-to', String(MAX_PAGE_PIXELS_SIDE)];
+  await runTool(tools, 'pdftoppm', ['-png', '-f', '1', '-l', '1', '-singlefile', ...scale, path, outBase], { timeoutMs });
+  return `${outBase}.png`;
+}

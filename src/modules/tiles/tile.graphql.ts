@@ -1,0 +1,25 @@
+import { builder } from '../../graphql/builder.js';
+import { manifestName } from './domain/dzi.js';
+import { DZI_VARIANT } from './tile-http.js';
+import { TILE_SETTING } from './tile.service.js';
+
+/** Raster images only: SVG is never rasterised for tiles. */
+const isTileable = (file: { mimeType: string; systemManaged: boolean }) =>
+  !file.systemManaged && file.mimeType.startsWith('image/') && file.mimeType !== 'image/svg+xml';
+
+builder.prismaObjectField('File', 'dziUrl', (t) =>
+  t.string({
+    nullable: true,
+    description:
+      'Token URL of the Deep Zoom (DZI) manifest of an image; its tiles are served under the same token. Null unless ' +
+      'setting storage_tile_generation_enabled is "true" and the file is an image. Tiles are made on first request.',
+    args: { expiresInSeconds: t.arg.int({ description: '1 s to 1 year; omitted: no expiry.' }) },
+    select: { uuid: true, mimeType: true, systemManaged: true },
+    resolve: async (file, { expiresInSeconds }, ctx) => {
+      if (!isTileable(file) || !(await ctx.services.settings.getBoolean(TILE_SETTING))) return null;
+      const seconds = expiresInSeconds == null ? null : Math.min(Math.max(expiresInSeconds, 1), 31_536_000);
+      const base = ctx.services.fileUrls.url(file.uuid, DZI_VARIANT, seconds ? new Date(Date.now() + seconds * 1000) : null);
+      return `${base}/${manifestName(file.uuid.toLowerCase())}`;
+    },
+  }),
+);

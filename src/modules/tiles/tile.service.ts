@@ -1,0 +1,288 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import sharp, { type Sharp } from 'sharp';
+import type { Db } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import type { FileService } from '../files/file.service.js';
+import type { SettingsService } from '../settings/setting.service.js';
+import {
+  gridSize,
+  levelSize,
+  manifestKey,
+  manifestXml,
+  maxLevel,
+  TILE_OVERLAP,
+  TILE_SIZE,
+  tileKey,
+  tileRect,
+  type Size,
+  type TileFormat,
+} from './domain/dzi.js';
+import type { SystemFile, SystemFileInput, SystemFileStore } from './system-files.js';
+
+/** sharp's own default: larger sources are refused before decoding (decompression bombs). */
+export const MAX_SOURCE_PIXELS = 0x3fff * 0x3fff;
+const JPEG_QUALITY = 85;
+/** Tiles read from the work directory and stored per batch. */
+const STORE_BATCH = 256;
+
+/** The source cannot be made into tiles (undecodable, over the pixel limit): answered like a missing file. */
+export class TileSourceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TileSourceError';
+  }
+}
+
+/** The switch for deep zoom (reference §2.11): off by default. */
+export const TILE_SETTING = 'storage_tile_generation_enabled';
+
+/** A manifest's facts, kept in its system file (width/height columns, format in metadata). */
+export type Pyramid = Readonly<{ image: Size; format: TileFormat }>;
+
+type Source = Readonly<{
+  uuid: string;
+  width: number | null;
+  height: number | null;
+  original: { uuid: string; fileName: string };
+}>;
+
+/** Runs at most `limit` tasks at once; the rest wait in order. */
+function createGate(limit: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Concurrent callers of the same key share one run (and its result or error). */
+function createSingleFlight() {
+  const flights = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const current = flights.get(key) as Promise<T> | undefined;
+    if (current) return current;
+    const flight = task().finally(() => flights.delete(key));
+    flights.set(key, flight);
+    return flight;
+  };
+}
+
+async function decode<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new TileSourceError(`${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const mimeOf = (format: TileFormat) => (format === 'png' ? 'image/png' : 'image/jpeg');
+
+function encode(image: Sharp, format: TileFormat): Sharp {
+  return format === 'png' ? image.png() : image.jpeg({ quality: JPEG_QUALITY });
+}
+
+const openSource = (path: string) => sharp(path, { autoOrient: true, limitInputPixels: MAX_SOURCE_PIXELS });
+
+export type TileServiceDeps = {
+  db: Db;
+  log: Logger;
+  settings: SettingsService;
+  files: FileService;
+  systemFiles: SystemFileStore;
+  /** Pyramids generated at once in this process (each decodes an original). Default 2. */
+  concurrency?: number;
+};
+
+/**
+ * Deep-zoom pyramids, made lazily. The manifest is made on first request (the source's size and whether it has
+ * alpha: png tiles then, else jpg). The first request for a tile makes the whole pyramid in one sharp pass and
+ * stores every tile as a system file of the image. Concurrent requests in this process share that one generation;
+ * across processes `SystemFileStore.store` keeps one row and one object per tile.
+ */
+export function createTileService({ db, log, settings, files, systemFiles, concurrency = 2 }: TileServiceDeps) {
+  const gate = createGate(concurrency);
+  const once = createSingleFlight();
+
+  /** A non-system, non-trashed raster image with a stored original, or null. */
+  async function source(fileUuid: string): Promise<Source | null> {
+    const file = await db.file.findFirst({
+      where: {
+        uuid: fileUuid,
+        systemManaged: false,
+        status: { not: 'trashed' },
+        mimeType: { startsWith: 'image/', not: 'image/svg+xml' },
+      },
+      select: {
+        uuid: true,
+        width: true,
+        height: true,
+        instances: { where: { variantName: 'original' }, select: { uuid: true, fileName: true } },
+      },
+    });
+    const original = file?.instances[0];
+    return file && original ? { uuid: file.uuid, width: file.width, height: file.height, original } : null;
+  }
+
+  /** Copies the original to a private work directory for sharp (random access, bounded memory), then cleans up. */
+  async function withOriginal<T>(src: Source, run: (path: string, workDir: string) => Promise<T>): Promise<T> {
+    const workDir = await mkdtemp(join(tmpdir(), 'pk-tiles-'));
+    try {
+      const { stream } = await files.open(src.original);
+      const path = join(workDir, 'source');
+      await pipeline(stream, createWriteStream(path, { flags: 'wx' }));
+      return await run(path, workDir);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  const pyramidOf = (manifest: SystemFile): Pyramid | null => {
+    const format = (manifest.metadata as { format?: unknown } | null)?.format;
+    if (!manifest.width || !manifest.height || (format !== 'jpg' && format !== 'png')) return null;
+    return { image: { width: manifest.width, height: manifest.height }, format };
+  };
+
+  async function makeManifest(src: Source): Promise<SystemFile> {
+    const facts = await withOriginal(src, (path) =>
+      decode('cannot read the image', async () => {
+        const meta = await openSource(path).metadata();
+        const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
+        return { hasAlpha: Boolean(meta.hasAlpha), width: oriented.width, height: oriented.height };
+      }),
+    );
+    // the row's size (set by processing) wins; the original's is the fallback
+    const image = src.width && src.height ? { width: src.width, height: src.height } : { width: facts.width, height: facts.height };
+    if (!image.width || !image.height) throw new TileSourceError('the image has no size');
+    // the header alone tells a decompression bomb: no manifest promises tiles that could never be made
+    if (facts.width * facts.height > MAX_SOURCE_PIXELS) throw new TileSourceError('the image has too many pixels');
+    const format: TileFormat = facts.hasAlpha ? 'png' : 'jpg';
+    const key = manifestKey(src.uuid);
+    const stored = await systemFiles.store(src.uuid, [
+      {
+        key,
+        bytes: Buffer.from(manifestXml(image, format), 'utf8'),
+        mimeType: 'application/xml',
+        ext: 'dzi',
+        width: image.width,
+        height: image.height,
+        metadata: { kind: 'dzi_manifest', format, tileSize: TILE_SIZE, overlap: TILE_OVERLAP },
+      },
+    ]);
+    const manifest = stored.get(key);
+    if (!manifest) throw new Error('manifest was not stored');
+    return manifest;
+  }
+
+  async function manifestFor(src: Source): Promise<{ manifest: SystemFile; pyramid: Pyramid }> {
+    const manifest =
+      (await systemFiles.find(src.uuid, manifestKey(src.uuid))) ??
+      (await once(`${src.uuid}:manifest`, async () => (await systemFiles.find(src.uuid, manifestKey(src.uuid))) ?? makeManifest(src)));
+    const pyramid = pyramidOf(manifest);
+    if (!pyramid) throw new Error(`manifest of ${src.uuid} is unreadable`);
+    return { manifest, pyramid };
+  }
+
+  const tileInput = (fileUuid: string, pyramid: Pyramid, level: number, col: number, row: number, bytes: Buffer): SystemFileInput => {
+    const rect = tileRect(levelSize(pyramid.image, level), col, row);
+    if (!rect) throw new Error(`tile ${level}/${col}_${row} is outside the pyramid`);
+    return {
+      key: tileKey(fileUuid, level, col, row, pyramid.format),
+      bytes,
+      mimeType: mimeOf(pyramid.format),
+      ext: pyramid.format,
+      width: rect.width,
+      height: rect.height,
+      metadata: { level, col, row },
+    };
+  };
+
+  /**
+   * The whole pyramid in one libvips pass (dzsave: each level shrunk from the one above, written tile by tile, so
+   * memory stays bounded), then stored level by level, lowest first, in batches.
+   */
+  async function makePyramid(src: Source, pyramid: Pyramid): Promise<number> {
+    const top = maxLevel(pyramid.image);
+    return withOriginal(src, async (path, workDir) => {
+      const out = join(workDir, 'pyramid');
+      await decode('cannot tile the image', async () => {
+        const image = openSource(path);
+        const meta = await image.metadata();
+        const actual = meta.autoOrient ?? { width: meta.width, height: meta.height };
+        // the manifest's size rules: a row whose size disagrees with the pixels gets the pixels fitted to it
+        const sized =
+          actual.width === pyramid.image.width && actual.height === pyramid.image.height
+            ? image
+            : image.resize(pyramid.image.width, pyramid.image.height, { fit: 'fill' });
+        await encode(sized, pyramid.format).tile({ size: TILE_SIZE, overlap: TILE_OVERLAP, layout: 'dz' }).toFile(out);
+      });
+      let stored = 0;
+      for (let level = 0; level <= top; level++) {
+        const dir = join(`${out}_files`, String(level));
+        const names = (await readdir(dir)).flatMap((name) => {
+          const match = /^(\d+)_(\d+)\.(?:jpeg|jpg|png)$/.exec(name);
+          return match ? [{ name, col: Number(match[1]), row: Number(match[2]) }] : [];
+        });
+        const grid = gridSize(levelSize(pyramid.image, level));
+        if (names.length !== grid.cols * grid.rows) {
+          throw new Error(`level ${level}: ${names.length} tiles, expected ${grid.cols * grid.rows}`);
+        }
+        for (let start = 0; start < names.length; start += STORE_BATCH) {
+          const items = await Promise.all(
+            names
+              .slice(start, start + STORE_BATCH)
+              .map(async ({ name, col, row }) => tileInput(src.uuid, pyramid, level, col, row, await readFile(join(dir, name)))),
+          );
+          await systemFiles.store(src.uuid, items);
+        }
+        stored += names.length;
+      }
+      return stored;
+    });
+  }
+
+  return {
+    /** Setting `storage_tile_generation_enabled` is "true". */
+    enabled: () => settings.getBoolean(TILE_SETTING),
+
+    /** The file's stored manifest, made on first call; null when the file cannot have tiles. */
+    async manifest(fileUuid: string): Promise<SystemFile | null> {
+      const src = await source(fileUuid);
+      return src ? (await manifestFor(src)).manifest : null;
+    },
+
+    /** One stored tile (the whole pyramid is made on the first request); null when the file or the tile does not exist. */
+    async tile(fileUuid: string, level: number, col: number, row: number, format: TileFormat): Promise<SystemFile | null> {
+      const src = await source(fileUuid);
+      if (!src) return null;
+      const { pyramid } = await manifestFor(src);
+      if (format !== pyramid.format || level > maxLevel(pyramid.image)) return null;
+      if (!tileRect(levelSize(pyramid.image, level), col, row)) return null;
+      const key = tileKey(src.uuid, level, col, row, format);
+      const stored = await systemFiles.find(src.uuid, key);
+      if (stored) return stored;
+      await once(`${src.uuid}:pyramid`, () =>
+        gate(async () => {
+          // a request that waited for the gate may find the pyramid made meanwhile
+          if (await systemFiles.find(src.uuid, key)) return;
+          const started = Date.now();
+          const tiles = await makePyramid(src, pyramid);
+          log.info({ fileUuid: src.uuid, tiles, ms: Date.now() - started }, 'tile pyramid generated');
+        }),
+      );
+      return systemFiles.find(src.uuid, key);
+    },
+  };
+}
+
+export type TileService = ReturnType<typeof createTileService>;

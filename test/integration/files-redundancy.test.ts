@@ -1,0 +1,537 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecutionResult } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Db } from '../../src/db/database.js';
+import type { StorageKey } from '../../src/storage/storage-key.js';
+import { localBucketRoot } from '../../src/storage/storage-registry.js';
+import type { FilesRedundancyUploadMutation } from '../gql/graphql.js';
+import { graphql } from '../gql/index.js';
+import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { execute } from '../helpers/execute.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3.js';
+import {
+  listS3rverKeys,
+  listTree,
+  pathOf,
+  postStreamedUpload,
+  startHttpServer,
+  tempDataDir,
+  uploadRaw,
+  uploadVia,
+} from '../helpers/upload.js';
+
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+const UploadDocument = graphql(`
+  mutation FilesRedundancyUpload($input: UploadFileInput!) {
+    uploadFile(input: $input) {
+      __typename
+      ... on MutationUploadFileSuccess {
+        data {
+          duplicate
+          file {
+            uuid
+            url
+            size
+            copies
+            underReplicated
+            instances { locations { path status priority bucket { uuid } } }
+          }
+        }
+      }
+      ... on Error { message code }
+    }
+  }
+`);
+
+const FileDocument = graphql(`
+  query FilesRedundancyFile($uuid: UUID!) {
+    file(uuid: $uuid) { uuid copies underReplicated instances { locations { uuid path status bucket { uuid } } } }
+  }
+`);
+
+const HealthDocument = graphql(`
+  query FilesRedundancyHealth {
+    storageHealth { redundancyTarget underReplicatedCount underReplicatedFiles { uuid copies underReplicated } }
+  }
+`);
+
+const RepairDocument = graphql(`
+  mutation FilesRedundancyRepair {
+    repairStorage { checked copiesAdded stillUnderReplicated }
+  }
+`);
+
+const BucketsDocument = graphql(`
+  query FilesRedundancyBuckets {
+    buckets(first: 100) { edges { node { uuid name usedBytes status { reachable reason } } } }
+  }
+`);
+
+const CreateBucketDocument = graphql(`
+  mutation FilesRedundancyCreateBucket($input: CreateBucketInput!) {
+    createBucket(input: $input) {
+      __typename
+      ... on MutationCreateBucketSuccess { data { uuid } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+type Uploaded = Extract<
+  NonNullable<ExecutionResult<FilesRedundancyUploadMutation>['data']>['uploadFile'],
+  { __typename: 'MutationUploadFileSuccess' }
+>['data'];
+
+type Layout = Partial<Record<'local' | 'a' | 'b', { priority?: number; maxSizeMb?: number | null; enabled?: boolean }>>;
+
+describe.each(backends)('bucket selection and redundancy on %s', (_name, open) => {
+  let backend: Backend;
+  let db: Db;
+  let app: App;
+  let dataDir: string;
+  let owner: TestUser;
+  let alice: TestUser;
+  let serverA: S3TestServer;
+  let serverB: S3TestServer;
+  const ids: { local: string; a: string; b: string; small?: string } = { local: '', a: '', b: '' };
+  const nameOf = (uuid: string) => Object.entries(ids).find(([, v]) => v === uuid)?.[0] ?? uuid;
+
+  /** Every object key a bucket holds right now (read from its storage, not from the database). */
+  async function objectsIn(bucketUuid: string): Promise<string[]> {
+    const row = await db.bucket.findUniqueOrThrow({ where: { uuid: bucketUuid } });
+    if (row.provider === 'local') return listTree(localBucketRoot(row.endpoint, dataDir));
+    const server = [serverA, serverB].find((s) => s.endpoint === row.endpoint);
+    if (!server) throw new Error(`no test server for ${row.endpoint}`);
+    return listS3rverKeys(server.directory, server.bucket);
+  }
+
+  /** Names of the buckets whose storage holds `path`. */
+  async function holders(path: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const [name, uuid] of Object.entries(ids)) if (uuid && (await objectsIn(uuid)).includes(path)) out.push(name);
+    return out.sort();
+  }
+
+  async function layout(spec: Layout) {
+    for (const [key, changes] of Object.entries(spec)) {
+      await app.services.buckets.update(ids[key as 'local' | 'a' | 'b'], {
+        enabled: changes.enabled ?? true,
+        priority: changes.priority ?? 0,
+        maxSizeMb: changes.maxSizeMb ?? null,
+      });
+    }
+  }
+
+  const setCopies = (n: number) => app.services.settings.update({ key: 'storage_redundancy_copies', value: String(n) });
+
+  async function upload(data: Buffer, name = 'file.bin', via: 'form' | 'raw' = 'form'): Promise<Uploaded> {
+    const file = { name, type: 'application/octet-stream', data };
+    const result =
+      via === 'form'
+        ? await uploadVia(app, UploadDocument, file, { headers: alice.headers })
+        : await uploadRaw(app, UploadDocument, file, { headers: alice.headers });
+    const payload = result.data?.uploadFile;
+    if (payload?.__typename !== 'MutationUploadFileSuccess') throw new Error(`upload failed: ${JSON.stringify(result)}`);
+    return payload.data;
+  }
+
+  const placed = (u: Uploaded) => u.file.instances[0]!.locations.map((l) => nameOf(l.bucket.uuid)).sort();
+  const blobOf = (u: Uploaded) => u.file.instances[0]!.locations[0]!.path;
+
+  async function read(url: string) {
+    const response = await app.fetch(`http://localhost${pathOf(url)}`);
+    return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+  }
+
+  async function fileState(uuid: string) {
+    const result = await execute(app, FileDocument, { uuid }, alice.headers);
+    return result.data!.file!;
+  }
+
+  async function health() {
+    const result = await execute(app, HealthDocument, {}, owner.headers);
+    expect(result.errors).toBeUndefined();
+    return result.data!.storageHealth;
+  }
+
+  beforeAll(async () => {
+    backend = await open();
+    db = backend.database.prisma;
+    dataDir = tempDataDir();
+    app = createTestApp(backend, { env: { DATA_DIR: dataDir } });
+    owner = await signUp(app);
+    alice = await signUp(app);
+    [serverA, serverB] = await Promise.all([startS3Server({ bucket: 'copies-a' }), startS3Server({ bucket: 'copies-b' })]);
+    ids.local = (await db.bucket.findFirstOrThrow({ where: { name: 'Local Storage' } })).uuid;
+    for (const [key, server] of [['a', serverA], ['b', serverB]] as const) {
+      const created = await execute(
+        app,
+        CreateBucketDocument,
+        {
+          input: {
+            name: `S3 ${key.toUpperCase()}`,
+            provider: 's3',
+            endpoint: server.endpoint,
+            region: server.region,
+            bucketName: server.bucket,
+            accessKeyId: server.credentials.accessKeyId,
+            secretAccessKey: server.credentials.secretAccessKey,
+          },
+        },
+        owner.headers,
+      );
+      if (created.data?.createBucket.__typename !== 'MutationCreateBucketSuccess') throw new Error(JSON.stringify(created));
+      ids[key] = created.data.createBucket.data.uuid;
+    }
+  });
+
+  afterEach(async () => {
+    await Promise.all([serverA.start(), serverB.start()]); // a failed test must not leave a server down
+    // no temporary objects and no orphan bytes in any bucket: every object has a location row in that bucket
+    for (const uuid of Object.values(ids)) {
+      if (!uuid) continue;
+      const objects = await objectsIn(uuid);
+      const rows = new Set((await db.fileLocation.findMany({ where: { bucketUuid: uuid }, select: { path: true } })).map((l) => l.path));
+      expect(objects.filter((p) => !rows.has(p)), `orphans in ${nameOf(uuid)}`).toEqual([]);
+    }
+  });
+
+  afterAll(async () => {
+    await backend.close();
+    await Promise.all([serverA?.close(), serverB?.close()]);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('storage_redundancy_copies = 2 over 3 buckets: exactly two hold the bytes, both readable', async () => {
+    await layout({ local: {}, a: {}, b: {} });
+    await setCopies(2);
+    const data = randomBytes(150 * KiB);
+    const result = await upload(data);
+    expect(result.file).toMatchObject({ copies: 2, underReplicated: false });
+    const where = placed(result);
+    expect(new Set(where).size).toBe(2);
+    expect(await holders(blobOf(result))).toEqual(where);
+    const { status, body } = await read(result.file.url);
+    expect(status).toBe(200);
+    expect(body.equals(data)).toBe(true);
+  });
+
+  test('fixed priorities come first, lowest first, whatever the copy count', async () => {
+    await layout({ local: { priority: 0 }, a: { priority: 2 }, b: { priority: 1 } });
+    await setCopies(1);
+    for (let i = 0; i < 3; i++) expect(placed(await upload(randomBytes(10 * KiB)))).toEqual(['b']);
+    await setCopies(2);
+    for (let i = 0; i < 3; i++) {
+      const u = await upload(randomBytes(10 * KiB));
+      expect(placed(u)).toEqual(['a', 'b']);
+      const byBucket = Object.fromEntries(u.file.instances[0]!.locations.map((l) => [nameOf(l.bucket.uuid), l.priority]));
+      expect(byBucket).toEqual({ a: 2, b: 1 });
+    }
+    await setCopies(3);
+    const all = await upload(randomBytes(10 * KiB));
+    expect(placed(all)).toEqual(['a', 'b', 'local']);
+    expect(await holders(blobOf(all))).toEqual(['a', 'b', 'local']);
+  });
+
+  test('priority-0 buckets are filled emptiest first (most free space under max_size_mb)', async () => {
+    await setCopies(1);
+    const max = { local: 12, a: 11, b: 10 };
+    await layout({ local: { maxSizeMb: max.local }, a: { maxSizeMb: max.a }, b: { maxSizeMb: max.b } });
+    const usage = await app.services.buckets.usage();
+    const keys = ['local', 'a', 'b'] as const;
+    const free = Object.fromEntries(keys.map((k) => [k, max[k] * MiB - (usage.get(ids[k]) ?? 0)])) as Record<(typeof keys)[number], number>;
+    const size = 1.5 * MiB;
+    for (let i = 0; i < 5; i++) {
+      const ranked = (Object.entries(free) as Array<[(typeof keys)[number], number]>).sort((x, y) => y[1] - x[1]);
+      expect(ranked[0]![1] - ranked[1]![1], 'the fixture must leave no tie').toBeGreaterThan(64 * KiB);
+      const u = await upload(randomBytes(size));
+      expect(placed(u), `upload ${i}: free ${JSON.stringify(free)}`).toEqual([ranked[0]![0]]);
+      free[ranked[0]![0]] -= size;
+    }
+  });
+
+  describe('capacity', () => {
+    const smalls: string[] = [];
+    let small: string;
+
+    /** A new 1 MiB local bucket with fixed priority 1 (the first choice while it has room); earlier ones are disabled. */
+    async function freshSmall() {
+      for (const old of smalls) await app.services.buckets.update(old, { enabled: false });
+      const created = await execute(
+        app,
+        CreateBucketDocument,
+        { input: { name: `Small ${smalls.length}`, provider: 'local', endpoint: `buckets/small-${smalls.length}`, priority: 1, maxSizeMb: 1 } },
+        owner.headers,
+      );
+      if (created.data?.createBucket.__typename !== 'MutationCreateBucketSuccess') throw new Error(JSON.stringify(created));
+      small = created.data.createBucket.data.uuid;
+      smalls.push(small);
+      ids.small = small;
+    }
+
+    afterAll(async () => {
+      // leave nothing behind that later repairs could not reach
+      for (const uuid of smalls) {
+        const held = await db.file.findMany({ where: { instances: { some: { locations: { some: { bucketUuid: uuid } } } } } });
+        for (const f of held) await app.services.files.remove(null, f.uuid);
+        await app.services.buckets.remove(uuid);
+      }
+      delete ids.small;
+    });
+
+    const smallUsed = async () => (await app.services.buckets.usage()).get(small) ?? 0;
+    const inSmall = (u: Uploaded) => u.file.instances[0]!.locations.some((l) => l.bucket.uuid === small);
+
+    test('a bucket the file would overflow is skipped (size known from Content-Length)', async () => {
+      await freshSmall();
+      await setCopies(1);
+      await layout({ local: { priority: 2 }, a: { priority: 3 }, b: { priority: 4 } });
+      const first = await upload(randomBytes(700 * KiB), 'first.bin', 'raw');
+      expect(placed(first)).toEqual(['small']);
+      const second = await upload(randomBytes(700 * KiB), 'second.bin', 'raw');
+      expect(placed(second)).toEqual(['local']);
+      expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+      // a file that still fits goes there
+      const third = await upload(randomBytes(200 * KiB), 'third.bin', 'raw');
+      expect(inSmall(third)).toBe(true);
+      expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+    });
+
+    test.each([
+      ['FormData through app.fetch', 'form'],
+      ['chunked over a real socket', 'chunked'],
+    ])('capacity holds when the client sends no Content-Length (%s)', async (_label, how) => {
+      await freshSmall();
+      await setCopies(1);
+      await layout({ local: { priority: 2 }, a: { priority: 3 }, b: { priority: 4 } });
+      expect(placed(await upload(randomBytes(700 * KiB), 'filler.bin', 'raw'))).toEqual(['small']);
+      const tooBig = randomBytes(700 * KiB); // 1.4 MiB in a 1 MiB bucket if it went there
+      let result: Uploaded;
+      if (how === 'form') {
+        result = await upload(tooBig, 'form.bin', 'form');
+      } else {
+        const server = await startHttpServer(app);
+        try {
+          const response = await postStreamedUpload(server.origin, UploadDocument, { name: 'chunked.bin', chunks: [tooBig] }, alice.headers);
+          const payload = JSON.parse(response.body.toString()).data.uploadFile;
+          expect(payload.__typename).toBe('MutationUploadFileSuccess');
+          result = payload.data as Uploaded;
+        } finally {
+          await server.close();
+        }
+      }
+      expect(placed(result)).toEqual(['local']);
+      expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+    });
+  });
+
+  test('one S3 server down: reads fail over, uploads succeed under-replicated, health lists them, repair restores 2 copies', async () => {
+    await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+    await setCopies(2);
+    const before = randomBytes(300 * KiB);
+    const early = await upload(before, 'before-outage.bin');
+    expect(placed(early)).toEqual(['a', 'b']);
+
+    const during = randomBytes(200 * KiB);
+    let late: Uploaded;
+    await serverA.stop();
+    try {
+      // the first copy (A, priority 1) is unreachable: the read fails over to B, and A's copy is not written off
+      const failover = await read(early.file.url);
+      expect(failover.status).toBe(200);
+      expect(failover.body.equals(before)).toBe(true);
+      const earlyState = await fileState(early.file.uuid);
+      expect(earlyState.instances[0]!.locations.every((l) => l.status === 'active')).toBe(true);
+      expect(earlyState).toMatchObject({ copies: 2, underReplicated: false });
+
+      late = await upload(during, 'during-outage.bin');
+      expect(late.file).toMatchObject({ copies: 1, underReplicated: true });
+      expect(placed(late)).toEqual(['b']);
+      const readLate = await read(late.file.url);
+      expect(readLate.body.equals(during)).toBe(true);
+
+      const h = await health();
+      expect(h.redundancyTarget).toBe(2);
+      expect(h.underReplicatedCount).toBeGreaterThanOrEqual(1);
+      const listed = h.underReplicatedFiles.map((f) => f.uuid);
+      expect(listed).toContain(late.file.uuid);
+      expect(listed).not.toContain(early.file.uuid);
+      expect(h.underReplicatedFiles.find((f) => f.uuid === late.file.uuid)).toMatchObject({ copies: 1, underReplicated: true });
+
+      const buckets = await execute(app, BucketsDocument, {}, owner.headers);
+      expect(buckets.errors).toBeUndefined();
+      const statusOf = (uuid: string) => buckets.data!.buckets.edges.find((e) => e.node.uuid === uuid)?.node.status;
+      expect(statusOf(ids.a)?.reachable).toBe(false);
+      expect(statusOf(ids.b)?.reachable).toBe(true);
+      expect(statusOf(ids.local)?.reachable).toBe(true);
+    } finally {
+      await serverA.start();
+    }
+
+    const repaired = await execute(app, RepairDocument, {}, owner.headers);
+    expect(repaired.errors).toBeUndefined();
+    expect(repaired.data!.repairStorage.copiesAdded).toBeGreaterThanOrEqual(1);
+    expect(await fileState(late.file.uuid)).toMatchObject({ copies: 2, underReplicated: false });
+    expect(await holders(blobOf(late))).toEqual(['a', 'b']);
+    const healed = await health();
+    expect(healed.underReplicatedFiles.map((f) => f.uuid)).not.toContain(late.file.uuid);
+    expect(healed.underReplicatedCount).toBe(repaired.data!.repairStorage.stillUnderReplicated);
+
+    // the repaired copy on A is whole: with B down, the bytes come from A
+    await serverB.stop();
+    try {
+      const fromA = await read(late.file.url);
+      expect(fromA.status).toBe(200);
+      expect(fromA.body.equals(during)).toBe(true);
+    } finally {
+      await serverB.start();
+    }
+  });
+
+  test('repairStorage is admin-only', async () => {
+    const refused = await execute(app, RepairDocument, {}, alice.headers);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const health = await execute(app, HealthDocument, {}, alice.headers);
+    expect(health.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test('both selected buckets down: a typed BucketUnavailableError, nothing stored anywhere', async () => {
+    await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+    await setCopies(2);
+    const rowsBefore = await db.file.count();
+    const data = randomBytes(40 * KiB);
+    await Promise.all([serverA.stop(), serverB.stop()]);
+    try {
+      const result = await uploadVia(app, UploadDocument, { name: 'nowhere.bin', data }, { headers: alice.headers });
+      expect(result.data?.uploadFile).toMatchObject({ __typename: 'BucketUnavailableError', code: 'BUCKET_UNAVAILABLE' });
+    } finally {
+      await Promise.all([serverA.start(), serverB.start()]);
+    }
+    expect(await db.file.count()).toBe(rowsBefore);
+  });
+
+  test.each<['local' | 'a']>([['local'], ['a']])(
+    'a copy deleted behind the server\'s back (%s) is marked failed on read, the read fails over, repair restores it',
+    async (lost) => {
+      const survivor = lost === 'local' ? 'a' : 'local';
+      await layout({ [lost]: { priority: 1 }, [survivor]: { priority: 2 }, b: { enabled: false } } as Layout);
+      await setCopies(2);
+      const data = randomBytes(123 * KiB);
+      const u = await upload(data, `lost-${lost}.bin`);
+      expect(placed(u)).toEqual([lost, survivor].sort());
+      const path = blobOf(u);
+
+      // remove the object from the storage itself, not through the app
+      const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids[lost] } });
+      await app.services.buckets.driverFor(row).delete(path as StorageKey);
+      expect(await holders(path)).toEqual([survivor]);
+
+      const served = await read(u.file.url);
+      expect(served.status).toBe(200);
+      expect(served.body.equals(data)).toBe(true);
+      const state = await fileState(u.file.uuid);
+      const statusByBucket = Object.fromEntries(state.instances[0]!.locations.map((l) => [nameOf(l.bucket.uuid), l.status]));
+      expect(statusByBucket).toEqual({ [lost]: 'failed', [survivor]: 'active' });
+      expect(state).toMatchObject({ copies: 1, underReplicated: true });
+      expect((await health()).underReplicatedFiles.map((f) => f.uuid)).toContain(u.file.uuid);
+
+      const repaired = await execute(app, RepairDocument, {}, owner.headers);
+      expect(repaired.data!.repairStorage.copiesAdded).toBeGreaterThanOrEqual(1);
+      expect((await health()).underReplicatedFiles.map((f) => f.uuid)).not.toContain(u.file.uuid);
+      const after = await fileState(u.file.uuid);
+      expect(after).toMatchObject({ copies: 2, underReplicated: false });
+      expect(after.instances[0]!.locations).toHaveLength(2); // the failed row was reused, not duplicated
+      expect(await holders(path)).toEqual([lost, survivor].sort());
+      if (lost === 'local') expect(existsSync(join(localBucketRoot('priv/media', dataDir), path))).toBe(true);
+      await layout({ b: {} });
+    },
+  );
+
+  test('when no copy can be read, the URL answers 503 (retry later), never the bytes of something else', async () => {
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const u = await upload(randomBytes(20 * KiB), 'doomed.bin');
+    const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.local } });
+    await app.services.buckets.driverFor(row).delete(blobOf(u) as StorageKey);
+    const first = await read(u.file.url);
+    expect(first.status).toBe(503);
+    expect(first.body.toString()).not.toContain(blobOf(u));
+    expect((await read(u.file.url)).status).toBe(503);
+    await app.services.files.remove(null, u.file.uuid);
+    await layout({ a: {}, b: {} });
+  });
+
+  test('a signed S3 bucket answers reads with a redirect to a short-lived presigned URL that serves the bytes', async () => {
+    await app.services.buckets.update(ids.a, { accessType: 'signed' });
+    try {
+      await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+      await setCopies(1);
+      const data = randomBytes(33 * KiB);
+      const u = await upload(data, 'signed.bin');
+      expect(placed(u)).toEqual(['a']);
+      const response = await app.fetch(`http://localhost${pathOf(u.file.url)}`, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      const location = response.headers.get('location')!;
+      expect(location.startsWith(serverA.endpoint)).toBe(true);
+      expect(location).toMatch(/X-Amz-Expires=\d+/);
+      const direct = await fetch(location);
+      expect(direct.status).toBe(200);
+      expect(Buffer.from(await direct.arrayBuffer()).equals(data)).toBe(true);
+    } finally {
+      await app.services.buckets.update(ids.a, { accessType: 'public' });
+    }
+  });
+
+  test('an enabled bucket that cannot be opened (unusable path prefix) is reported and does not break uploads', async () => {
+    const broken = await db.bucket.create({
+      data: { name: 'Broken prefix', provider: 'local', endpoint: 'buckets/broken', pathPrefix: '../../outside', priority: 1 },
+    });
+    try {
+      await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+      await setCopies(2);
+      const buckets = await execute(app, BucketsDocument, {}, owner.headers);
+      expect(buckets.errors).toBeUndefined();
+      const status = buckets.data!.buckets.edges.find((e) => e.node.uuid === broken.uuid)?.node.status;
+      expect(status).toMatchObject({ reachable: false, reason: expect.stringMatching(/prefix/i) });
+
+      const result = await uploadVia(app, UploadDocument, { name: 'despite.bin', data: randomBytes(5 * KiB) }, { headers: alice.headers });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.uploadFile).toMatchObject({
+        __typename: 'MutationUploadFileSuccess',
+        data: { file: { copies: 1, underReplicated: true } },
+      });
+      expect(await listTree(join(dataDir, 'outside'))).toEqual([]);
+      expect(await listTree(join(dataDir, '..', 'outside'))).toEqual([]);
+    } finally {
+      await db.bucket.delete({ where: { uuid: broken.uuid } });
+      await layout({ a: {}, b: {} });
+    }
+  });
+
+  test('50 simultaneous uploads of the same bytes with 2 copies: one row, one object per bucket', async () => {
+    await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+    await setCopies(2);
+    const data = randomBytes(64 * KiB);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => uploadVia(app, UploadDocument, { name: `r${i}.bin`, data }, { headers: alice.headers })),
+    );
+    const payloads = results.map((r) => {
+      const p = r.data?.uploadFile;
+      if (p?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(r));
+      return p.data;
+    });
+    expect(new Set(payloads.map((p) => p.file.uuid)).size).toBe(1);
+    expect(payloads.filter((p) => !p.duplicate)).toHaveLength(1);
+    const path = blobOf(payloads[0]!);
+    expect(await db.fileLocation.count({ where: { path } })).toBe(2);
+    expect(await holders(path)).toEqual(['a', 'b']);
+    expect(await listS3rverKeys(serverA.directory, serverA.bucket).then((k) => k.filter((x) => x.startsWith('tmp/')))).toEqual([]);
+  });
+});
