@@ -11,12 +11,13 @@ import { createLogger } from '../../src/logger.js';
 import { distinctBodies, multipartFraming, REGISTER, USER_AGENT } from './client.js';
 import { BENCH_SECRET_KEY_BASE } from './processes.js';
 
-export type StatementCount = { files: number; cold: number; warm: number; sql: string[] };
+export type Statement = { sql: string; ms: number };
+export type StatementCount = { files: number; cold: number; warm: number; sql: Statement[] };
 export type Counts = {
   /** The listing query at each size. */
   listing: StatementCount[];
   /** One upload of new bytes (the last one made), with its statements. */
-  upload: { statements: number; sql: string[] };
+  upload: { statements: number; sql: Statement[] };
 };
 
 export async function countStatements(opts: {
@@ -29,8 +30,8 @@ export async function countStatements(opts: {
   postgresUrl?: string;
 }): Promise<Counts> {
   const prefix = opts.postgresUrl ? 'bench_count' : 'public';
-  const queries: string[] = [];
-  const log = (e: { query: string }) => void queries.push(e.query);
+  const queries: Statement[] = [];
+  const log = (e: { query: string; durationMs: number }) => void queries.push({ sql: e.query, ms: e.durationMs });
   const database = opts.postgresUrl
     ? await openPostgres(opts.postgresUrl, 4, { prefix, log })
     : await openEmbedded(undefined, { prefix, log });
@@ -73,7 +74,7 @@ export async function countStatements(opts: {
       const bodies = distinctBodies(max, opts.fileBytes);
       const counts: StatementCount[] = [];
       let uploaded = 0;
-      let lastUpload: string[] = [];
+      let lastUpload: Statement[] = [];
       for (const size of [...opts.sizes].sort((a, b) => a - b)) {
         for (; uploaded < size; uploaded++) {
           const f = multipartFraming(opts.fileBytes, `count-${uploaded}.bin`);

@@ -29,9 +29,15 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
           (Object.assign(Readable.from((req.body ?? []) as AsyncIterable<Uint8Array>), {
             headers: Object.fromEntries(req.headers),
           }) as unknown as IncomingMessage);
-        // the response is only watched for "close"; an emitter stands in when there is no node response
-        const params = await processRequest(source, new EventEmitter() as unknown as ServerResponse, { maxFiles: opts.maxFiles });
-        return params as GraphQLParams | GraphQLParams[];
+        try {
+          // the response is only watched for "close"; an emitter stands in when there is no node response
+          const params = await processRequest(source, new EventEmitter() as unknown as ServerResponse, { maxFiles: opts.maxFiles });
+          return params as GraphQLParams | GraphQLParams[];
+        } catch (error) {
+          // a body that is not a well-formed GraphQL multipart request is the client's error, not the server's
+          const message = `Malformed multipart request: ${(error as Error).message}`;
+          return Response.json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, { status: 400 });
+        }
       });
     },
   };

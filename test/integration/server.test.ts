@@ -81,6 +81,17 @@ describe.each(backends)('server on %s', (_name, open) => {
     expect(error && 'fields' in error ? error.fields.map((f) => f.name).sort() : []).toEqual(['code', 'message']);
   });
 
+  test('a malformed multipart body is the client\'s error (400), and the server keeps serving', async () => {
+    const response = await app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz', ...owner.headers },
+      body: JSON.stringify({ query: '{ me { uuid } }' }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('BAD_REQUEST');
+    expect((await execute(app, MeDocument, {}, owner.headers)).data?.me?.uuid).toBe(owner.uuid);
+  });
+
   test('GraphiQL is served to browsers', async () => {
     const response = await app.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);

@@ -301,6 +301,8 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       let objects: StoredObject[] = [];
       const file = await db.$transaction(
         async (tx) => {
+          // hold the file row first: tile writers lock it too, so no child appears between reading locations and deleting
+          await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${uuid}::uuid FOR UPDATE`;
           const locations = await tx.fileLocation.findMany({
             where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
             select: { bucketUuid: true, path: true },
