@@ -271,8 +271,7 @@ export async function run(opts: Options): Promise<void> {
     say(`    server: ${fmt(bigSample.wallMs / 1000, 2)} s = ${fmt(bigRate, 0)} MiB/s; ${cpuLine(bigSample, toMiB(bigBytes), 'MiB')}`);
     say(
       `    server RSS ${fmt(toMiB(bigSample.rssBefore))} MiB before, peak ${fmt(toMiB(bigSample.rssPeak))} MiB ` +
-        `(${bigSample.samples} samples + the kernel's high-water mark); ${fmt(toMiB(bigSample.rssPeak - rssBeforeWarmup))} MiB above ` +
-        `the RSS before a 16 MiB warm-up upload`,
+        `(${bigSample.samples} samples + the kernel's high-water mark); ${fmt(toMiB(rssBeforeWarmup))} MiB before a 16 MiB warm-up upload`,
     );
     fig1.push(
       {

@@ -6,6 +6,7 @@ import { killChildren } from './lib/processes.js';
 
 const benches: Record<string, () => Promise<{ run(opts: { quick: boolean; postgres: boolean; cpuProf: boolean }): Promise<void> }>> = {
   files: () => import('./files.js'),
+  media: () => import('./media.js'),
 };
 
 const args = process.argv.slice(2);

@@ -40,6 +40,8 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
     pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
   });
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  /** Worker ids of this process per queue, woken when this process queues work for them. */
+  const workers = new Map<string, string[]>();
   let started = false;
   let starting: Promise<void> | undefined;
 
@@ -63,11 +65,21 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
         });
         if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
         if (work) {
-          await boss.work<never>(def.name, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async ([job]) => {
-            if (!job) return;
-            log.debug({ job: def.name, id: job.id }, 'job started');
-            await def.handler(job.data);
-          });
+          const workerId: string = await boss.work<never>(
+            def.name,
+            { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 },
+            async ([job]) => {
+              if (!job) return;
+              log.debug({ job: def.name, id: job.id }, 'job started');
+              try {
+                await def.handler(job.data);
+              } finally {
+                // fetch the next job at once instead of waiting out the polling interval
+                setImmediate(() => boss.notifyWorker(workerId));
+              }
+            },
+          );
+          workers.set(def.name, [...(workers.get(def.name) ?? []), workerId]);
         }
       }
     },
@@ -75,7 +87,9 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
     /** Queues a job (starting the queue's connection on first use). */
     async send(name: string, data: object, options: PgBoss.SendOptions = {}) {
       await this.start();
-      return boss.send(name, data, options);
+      const id = await boss.send(name, data, options);
+      for (const workerId of workers.get(name) ?? []) boss.notifyWorker(workerId);
+      return id;
     },
 
     async stop() {
