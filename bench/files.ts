@@ -35,7 +35,7 @@ import {
   type Target,
 } from './lib/client.js';
 import { ProcWatch, rssBytes, toMiB, type ProcSample } from './lib/proc.js';
-import { startAppServer, startBaselineServer, type Child } from './lib/processes.js';
+import { startAppServer, startBaselineServer, type Child, type GcCounts } from './lib/processes.js';
 import { fmt, resultsTable, type Row } from './lib/report.js';
 import { countStatements } from './lib/statements.js';
 
@@ -91,10 +91,17 @@ async function diskWriteSpeed(dir: string, bytes: number): Promise<number> {
   return toMiB(bytes) / seconds;
 }
 
+const gcDelta = (a: GcCounts, b: GcCounts): GcCounts => ({
+  scavenges: b.scavenges - a.scavenges,
+  markCompacts: b.markCompacts - a.markCompacts,
+  pauseMs: b.pauseMs - a.pauseMs,
+});
+
 /** Where the CPU went during a phase, per unit of work (`per` units, e.g. 200 uploads). */
-function cpuLine(sample: ProcSample, per: number, unit: string): string {
+function cpuLine(sample: ProcSample, per: number, unit: string, gc?: GcCounts): string {
   const parts = [
     `server ${fmt(sample.cpuMs / per, 2)} CPU-ms/${unit} (main thread ${fmt(sample.mainThreadCpuMs / per, 2)})`,
+    ...(gc ? [`server GC: ${gc.markCompacts} mark-compacts + ${gc.scavenges} scavenges, ${fmt(gc.pauseMs, 0)} ms paused`] : []),
     ...(sample.companionCpuMs === null ? [] : [`its postgres backends ${fmt(sample.companionCpuMs / per, 2)}`]),
     `bench client ${fmt(sample.clientCpuMs / per, 2)}`,
     `rest of the machine ${fmt(sample.otherCores, 2)} cores busy`,
@@ -102,7 +109,7 @@ function cpuLine(sample: ProcSample, per: number, unit: string): string {
   return parts.join(', ');
 }
 
-type ManyResult = { filesPerSec: number; cpuMsPerUpload: number; p50: number; p99: number; sample: ProcSample };
+type ManyResult = { filesPerSec: number; cpuMsPerUpload: number; p50: number; p99: number; sample: ProcSample; gc?: GcCounts };
 
 /** `bodies` uploaded at `concurrency` over keep-alive connections, after `warmup` uploads of other bodies. */
 async function uploadMany(
@@ -113,8 +120,10 @@ async function uploadMany(
   warmup: Buffer[],
   concurrency: number,
   companions: () => Promise<number[] | null>,
+  gcOf?: () => GcCounts,
 ): Promise<ManyResult> {
   await runPool(warmup.length, concurrency, (i) => uploadBuffer(t, token, warmup[i]!, `warmup-${i}.bin`));
+  const gcBefore = gcOf?.();
   const watch = new ProcWatch(pid, 50, await companions());
   const latencies = await runPool(bodies.length, concurrency, async (i) => {
     const r = await uploadBuffer(t, token, bodies[i]!, `upload-${i}.bin`);
@@ -122,8 +131,10 @@ async function uploadMany(
     if (r.duplicate) throw new Error(`upload ${i}: unexpectedly a duplicate`);
   });
   const sample = watch.stop(await companions());
+  const gc = gcOf && gcBefore ? gcDelta(gcBefore, gcOf()) : undefined;
   latencies.sort((a, b) => a - b);
   return {
+    gc,
     filesPerSec: bodies.length / (sample.wallMs / 1000),
     cpuMsPerUpload: sample.cpuMs / bodies.length,
     p50: percentile(latencies, 50),
@@ -217,6 +228,7 @@ export async function run(opts: Options): Promise<void> {
       dataDir,
       databaseUrl: scratch?.url,
       nodeArgs: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      traceGc: true,
     });
     say(`server pid ${server.pid}, port ${server.port}, ready in ${fmt((performance.now() - t0) / 1000)} s; DATA_DIR ${dataDir}`);
     const app = target(server.port, 10);
@@ -261,14 +273,16 @@ export async function run(opts: Options): Promise<void> {
     const rssBeforeWarmup = rssBytes(server.pid);
     await uploadGenerated(app, owner.token, 16 * MiB, 'warm-up.bin');
     syncDisks();
+    const bigGc = server.gc();
     const bigWatch = new ProcWatch(server.pid, 10, await companions());
     const big = await uploadGenerated(app, owner.token, bigBytes, 'big.bin');
     const bigSample = bigWatch.stop(await companions());
+    const bigGcDelta = gcDelta(bigGc, server.gc());
     if (big.size !== bigBytes) throw new Error(`big upload stored ${big.size} bytes, sent ${bigBytes}`);
     busy('figure 1', bigSample);
     const bigRate = toMiB(bigBytes) / (bigSample.wallMs / 1000);
     const ceiling = Math.min(sha, disk);
-    say(`    server: ${fmt(bigSample.wallMs / 1000, 2)} s = ${fmt(bigRate, 0)} MiB/s; ${cpuLine(bigSample, toMiB(bigBytes), 'MiB')}`);
+    say(`    server: ${fmt(bigSample.wallMs / 1000, 2)} s = ${fmt(bigRate, 0)} MiB/s; ${cpuLine(bigSample, toMiB(bigBytes), 'MiB', bigGcDelta)}`);
     say(
       `    server RSS ${fmt(toMiB(bigSample.rssBefore))} MiB before, peak ${fmt(toMiB(bigSample.rssPeak))} MiB ` +
         `(${bigSample.samples} samples + the kernel's high-water mark); ${fmt(toMiB(rssBeforeWarmup))} MiB before a 16 MiB warm-up upload`,
@@ -318,10 +332,11 @@ export async function run(opts: Options): Promise<void> {
     say(`    minimal server (busboy → disk): ${fmt(base.filesPerSec)} files/s, p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms`);
     say(`      ${cpuLine(base.sample, manyCount, 'upload')}`);
     syncDisks();
-    const ours = await uploadMany(target(server.port, 4), server.pid, owner.token, bodies, warmBodies, 4, companions);
+    const appServer = server;
+    const ours = await uploadMany(target(server.port, 4), server.pid, owner.token, bodies, warmBodies, 4, companions, () => appServer.gc());
     busy('figure 2', ours.sample);
     say(`    server: ${fmt(ours.filesPerSec)} files/s, p50 ${fmt(ours.p50)} ms, p99 ${fmt(ours.p99)} ms`);
-    say(`      ${cpuLine(ours.sample, manyCount, 'upload')}`);
+    say(`      ${cpuLine(ours.sample, manyCount, 'upload', ours.gc)}`);
     fig2.push(
       {
         figure: `2 ${manyCount} × 1 MiB, c=4`,
@@ -355,9 +370,11 @@ export async function run(opts: Options): Promise<void> {
     const answerBytes = Buffer.byteLength(JSON.stringify({ data: first }));
     const listTarget = target(server.port, 10);
     await listLoad(listTarget, lister.token, 10, Math.min(2_000, listMs / 2)); // warm-up
+    const listGc = server.gc();
     const listWatch = new ProcWatch(server.pid, 50, await companions());
     const load = await listLoad(listTarget, lister.token, 10, listMs);
     const listSample = listWatch.stop(await companions());
+    const listGcDelta = gcDelta(listGc, server.gc());
     busy('figure 3', listSample);
     if (load.failures > 0) notes.push(`listing: ${load.failures} failed requests; first: ${load.firstFailure}`);
     const lat = load.latencies.sort((a, b) => a - b);
@@ -368,7 +385,7 @@ export async function run(opts: Options): Promise<void> {
       `    ${lat.length} requests (answers of ${fmt(answerBytes / 1024)} KiB): ${fmt(reqPerSec)} req/s, ` +
         `p50 ${fmt(percentile(lat, 50), 2)} ms, p99 ${fmt(percentile(lat, 99), 2)} ms; server RSS peak ${fmt(toMiB(listSample.rssPeak))} MiB`,
     );
-    say(`      ${cpuLine(listSample, n, 'request')}`);
+    say(`      ${cpuLine(listSample, n, 'request', listGcDelta)}`);
 
     const counted = await countStatements({
       query: LIST_QUERY,

@@ -8,12 +8,16 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** A fixed root secret, so URL tokens and bucket keys do not depend on a generated file. */
 export const BENCH_SECRET_KEY_BASE = 'phoenixkit-bench-secret-key-base-0123456789abcdef';
 
+export type GcCounts = { scavenges: number; markCompacts: number; pauseMs: number };
+
 export type Child = {
   name: string;
   pid: number;
   port: number;
-  /** Lines the process wrote to stderr/stdout (kept for the report). */
+  /** Lines the process wrote to stderr/stdout (kept for the report), without `--trace-gc` lines. */
   output(): string[];
+  /** Garbage collections so far, counted from `--trace-gc` lines (zeros when the process was not started with it). */
+  gc(): GcCounts;
   stop(): Promise<void>;
 };
 
@@ -39,8 +43,23 @@ export function killChildren(): void {
 function track(name: string, child: ChildProcess, port: number): Child {
   children.add(child);
   const lines: string[] = [];
+  const gc: GcCounts = { scavenges: 0, markCompacts: 0, pauseMs: 0 };
+  let partial = '';
   const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
+    const text = partial + chunk.toString('utf8');
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      // --trace-gc: "[pid:0x…]   1234 ms: Scavenge 12.1 (14.0) -> 11.5 (15.0) MB, 0.80 / 0.00 ms  (…) reason"
+      const trace = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep)\b.*?MB, ([\d.]+) \//.exec(line);
+      if (trace) {
+        if (trace[1] === 'Scavenge' || trace[1] === 'Minor Mark-Sweep') gc.scavenges++;
+        else gc.markCompacts++;
+        gc.pauseMs += Number(trace[2]);
+      } else if (line.trim()) {
+        lines.push(line);
+      }
+    }
     if (lines.length > 2000) lines.splice(0, lines.length - 2000);
   };
   child.stdout?.on('data', collect);
@@ -51,6 +70,7 @@ function track(name: string, child: ChildProcess, port: number): Child {
     pid: child.pid!,
     port,
     output: () => lines,
+    gc: () => ({ ...gc }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -85,6 +105,8 @@ export type AppServerOptions = {
   databaseUrl?: string;
   /** Extra node flags for the server (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Start with `--trace-gc`, so `gc()` counts the server's garbage collections. */
+  traceGc?: boolean;
 };
 
 /** The real server (`src/main.ts` under node with the tsx loader: one process, so /proc shows the server itself). */
@@ -102,7 +124,8 @@ export async function startAppServer(opts: AppServerOptions): Promise<Child> {
     SECRET_KEY_BASE: BENCH_SECRET_KEY_BASE,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const nodeArgs = [...(opts.traceGc ? ['--trace-gc'] : []), ...(opts.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -97,7 +97,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
   async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
     let alive = targets.length;
     const branches = targets.map((target) => {
-      const stream = new PassThrough({ highWaterMark: 4 * MiB });
+      const stream = new PassThrough({ highWaterMark: MiB });
       // the driver listens once it starts writing; until then an error must not go unhandled
       stream.on('error', () => undefined);
       return { target, stream };
