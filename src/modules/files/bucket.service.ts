@@ -10,6 +10,11 @@ import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
 import { BucketInUseError } from './file.errors.js';
 
 export type BucketWithUsage = Bucket & { usedBytes: number };
+
+/** A bucket as bucket selection sees it (size limit as a number), keeping the row for the caller. */
+export function asCandidate(row: BucketWithUsage) {
+  return { ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row };
+}
 export type BucketHealth = { ok: true } | { ok: false; reason: string };
 
 /** Buckets: admin CRUD with encrypted secrets, usage from file_locations, and one storage driver per bucket. */

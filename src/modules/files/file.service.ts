@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import type { BucketService, BucketWithUsage } from './bucket.service.js';
+import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { classifyFile, extensionOf, mimeFromExtension } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
@@ -40,7 +40,7 @@ export function userFileChecksum(userUuid: string, fileChecksum: string): string
 }
 
 /** Serialises every decision about one stored object (promote, reference, delete) across processes. */
-async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<string>): Promise<void> {
+export async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<string>): Promise<void> {
   for (const path of [...new Set(paths)].sort()) {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${path}`}))`;
   }
@@ -145,7 +145,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         settings.get('storage_redundancy_copies'),
         buckets.enabledWithUsage(),
       ]);
-      const pool = candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row }));
+      const pool = candidates.map(asCandidate);
       const copies = clampCopies(copiesSetting);
       // without a Content-Length the size is unknown: prefer buckets that can take the largest allowed upload, else
       // any enabled one (the real size is checked against capacity once it is known)
@@ -191,7 +191,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       }
       const { sha256, size } = hasher.digest;
       // the size was only estimated when buckets were chosen: drop copies in buckets the file would overflow
-      const overflowing = landed.filter((t) => freeBytes({ ...t.bucket, maxSizeMb: t.bucket.maxSizeMb === null ? null : Number(t.bucket.maxSizeMb) }) < size);
+      const overflowing = landed.filter((t) => freeBytes(asCandidate(t.bucket)) < size);
       if (overflowing.length > 0) {
         await dropTemps(overflowing, tempKey);
         landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));

@@ -2,9 +2,9 @@ import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import type { BucketService } from './bucket.service.js';
+import { asCandidate, type BucketService } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
-import type { FileService } from './file.service.js';
+import { lockObjects, type FileService } from './file.service.js';
 
 export type ReplicaShortfall = { instanceUuid: string; fileUuid: string; path: string; size: number; mimeType: string; copies: number };
 export type RepairReport = { checked: number; copiesAdded: number; stillUnderReplicated: number };
@@ -68,7 +68,7 @@ export function createReplicationService(deps: {
         const have = new Set(present.map((p) => p.bucketUuid));
         const candidates = (await buckets.enabledWithUsage()).filter((b) => !have.has(b.uuid));
         const selection = selectBuckets(
-          candidates.map((row) => ({ ...row, maxSizeMb: row.maxSizeMb === null ? null : Number(row.maxSizeMb), row })),
+          candidates.map(asCandidate),
           { fileSize: item.size, copies: copies - present.length },
         );
         if (selection.kind === 'none' || present.length === 0) continue;
@@ -82,7 +82,7 @@ export function createReplicationService(deps: {
               source.stream.destroy();
             }
             const added = await db.$transaction(async (tx) => {
-              await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${item.path}`}))`;
+              await lockObjects(tx, [item.path]);
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });

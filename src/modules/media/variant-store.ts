@@ -5,7 +5,7 @@ import type { Bucket, Prisma } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import { storageKey } from '../../storage/storage-key.js';
 import type { BucketService } from '../files/bucket.service.js';
-import { blobKey, type FileService } from '../files/file.service.js';
+import { blobKey, lockObjects, type FileService } from '../files/file.service.js';
 
 /** A bucket holding an active copy of the original: variants go to the same buckets. */
 export type VariantTarget = Readonly<{ bucket: Bucket; priority: number }>;
@@ -20,10 +20,8 @@ export type RenderedVariant = Readonly<{
 }>;
 type StoredObject = { bucketUuid: string; path: string };
 
-/** The same per-object advisory lock file.service takes for promote/reference/delete decisions on a stored key. */
-async function lockObject(tx: Prisma.TransactionClient, path: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${path}`}))`;
-}
+/** The per-object advisory lock file.service takes for promote/reference/delete decisions on a stored key. */
+const lockObject = (tx: Prisma.TransactionClient, path: string) => lockObjects(tx, [path]);
 
 const TX = { timeout: 120_000, maxWait: 60_000 };
 
