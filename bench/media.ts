@@ -7,8 +7,9 @@
  *      every file is `active` with its variants, against sharp making the same outputs in this process at the job
  *      worker's concurrency; the server's peak RSS growth
  *   2. the deep-zoom pyramid of a 100-megapixel JPEG: seconds for the server to make it (manifest, then the first
- *      tile, which renders and stores the whole pyramid), against sharp's own `.tile({ layout: 'dz' })` to a temp dir
- *      in a child process; peak RSS of both; then every tile fetched once
+ *      tile, which renders the whole pyramid and stores that tile; the rest is stored in the background), against
+ *      sharp's own `.tile({ layout: 'dz' })` to a temp dir in a child process, run before and after the server (the
+ *      mean of both counts); peak RSS of both; then every tile fetched once
  *
  * Inputs are generated with sharp at the start: a smooth random picture per image plus gaussian grain, so they are
  * distinct and compress like photos (~3–4 MiB per 12 Mpx at quality 90). Prints a table with PASS/FAIL per target and
@@ -24,7 +25,7 @@ import sharp from 'sharp';
 import { DEFAULT_DIMENSIONS } from '../src/modules/dimensions/domain/default-dimensions.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/pg.js';
 import { gql, percentile, register, request, runPool, target, uploadBuffer, type Target } from './lib/client.js';
-import { machineBusyMs, ownCpuMs, ProcWatch, toMiB, type ProcSample } from './lib/proc.js';
+import { cpuMs, machineBusyMs, ownCpuMs, ProcWatch, toMiB, type ProcSample } from './lib/proc.js';
 import { ROOT, startAppServer, type Child } from './lib/processes.js';
 import { fmt, resultsTable, type Row } from './lib/report.js';
 
@@ -121,6 +122,18 @@ async function rawSharpVariants(paths: readonly string[], outDir: string): Promi
   const wallMs = performance.now() - t0;
   const cpuMs = ownCpuMs() - cpu0;
   return { wallMs, cpuMs, otherCores: Math.max(0, machineBusyMs() - machine0 - cpuMs) / wallMs, outputs };
+}
+
+/** Waits (up to 60 s) until the process has used under 5 % of a core for a whole second: its background work is done. */
+async function waitIdle(pid: number): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  let last = cpuMs(pid);
+  while (performance.now() < deadline) {
+    await sleep(1000);
+    const now = cpuMs(pid);
+    if (now - last < 50) return;
+    last = now;
+  }
 }
 
 type TileBaseline = { ms: number; cpuMs: number; rssBefore: number; maxRss: number; tiles: number; otherCores: number };
@@ -548,7 +561,7 @@ export async function run(opts: Options): Promise<void> {
 
     if (!tiles.ok) {
       say(`    server: not available: ${tiles.reason}`);
-      fig2.push({ figure: '', metric: 'server: pyramid (manifest + first tile)', value: `n/a: ${tiles.reason}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
+      fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${tiles.reason}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
     } else {
       const tileTarget = target(server.port, TILE_FETCH_CONCURRENCY);
       // warm-up on the fresh process (first requests, JIT, the store path): a pyramid of one 12 Mpx photo
@@ -560,7 +573,8 @@ export async function run(opts: Options): Promise<void> {
         `    warm-up: manifest and first tile of a ${mpx(photoSize.width, photoSize.height)} photo (its whole pyramid) in ` +
           `${fmt((performance.now() - w0) / 1000, 2)} s (HTTP ${warmManifest.status}, ${warmTile.status})`,
       );
-      await sleep(500);
+      // the warm-up pyramid is stored in the background: measure from a quiet server
+      await waitIdle(server.pid);
       const genWatch = new ProcWatch(server.pid, 20, await companions());
       const genStart = performance.now();
       const manifestReply = await request(tileTarget, { method: 'GET', path: tiles.dziPath });
@@ -582,11 +596,19 @@ export async function run(opts: Options): Promise<void> {
 
       if (failure) {
         say(`    server: not working: ${failure}`);
-        fig2.push({ figure: '', metric: 'server: pyramid (manifest + first tile)', value: `n/a: ${failure}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
+        fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${failure}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
       } else {
-        const ratio = gen.wallMs / base.ms;
+        // sharp once more, after the server's pyramid is stored: the server is compared with the mean of both runs
+        await waitIdle(server.pid);
+        const again = await sharpTiles(tileSrc, join(root, 'sharp-tiles'));
+        await rm(join(root, 'sharp-tiles'), { recursive: true, force: true });
+        busy('figure 2 (sharp .tile(), second run)', again.otherCores);
+        const baseMs = (base.ms + again.ms) / 2;
+        say(`    sharp .tile() again, after the server's pyramid: ${fmt(again.ms / 1000, 2)} s; ${fmt(again.cpuMs, 0)} CPU-ms (mean of both: ${fmt(baseMs / 1000, 2)} s)`);
+        fig2[0]!.value = `${fmt(baseMs / 1000, 2)} s (mean of ${fmt(base.ms / 1000, 2)} and ${fmt(again.ms / 1000, 2)}), peak RSS ${fmt(toMiB(Math.max(base.maxRss, again.maxRss)))} MiB (growth ${fmt(toMiB(base.maxRss - base.rssBefore))})`;
+        const ratio = gen.wallMs / baseMs;
         say(
-          `    server: manifest ${fmt(manifestMs, 0)} ms, then the first tile (renders and stores the whole pyramid) ` +
+          `    server: manifest ${fmt(manifestMs, 0)} ms, then the first tile (renders the whole pyramid, stores that tile) ` +
             `${fmt((gen.wallMs - manifestMs) / 1000, 2)} s: ${fmt(gen.wallMs / 1000, 2)} s in all = ${fmt(ratio, 2)}× sharp`,
         );
         say(`      ${cpuLine(gen, 1, 'pyramid')} (sharp alone: ${fmt(base.cpuMs, 0)} CPU-ms)`);
@@ -616,7 +638,7 @@ export async function run(opts: Options): Promise<void> {
         fig2.push(
           {
             figure: '',
-            metric: 'server: pyramid (manifest + first tile)',
+            metric: 'server: manifest + first tile',
             value: `${fmt(gen.wallMs / 1000, 2)} s = ${fmt(ratio, 2)}× sharp`,
             target: `≤ ${TARGETS.tileRatio}× sharp`,
             pass: ratio <= TARGETS.tileRatio,

@@ -100,6 +100,7 @@ export function createServices({ db, config, log, mailer, media: mediaOverrides 
     /** Stops background work (setting listeners, storage clients); the database itself is closed by its owner. */
     async close() {
       await jobs.stop();
+      await tiles.close();
       await fileEvents.close();
       await Promise.all([settings.close(), buckets.close()]);
     },

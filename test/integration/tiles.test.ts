@@ -125,13 +125,19 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
   const setTiles = (on: boolean) => app.services.settings.update({ key: SETTING, value: on ? 'true' : 'false' });
   const dziUrlOf = async (uuid: string, as: TestUser = user, expiresInSeconds?: number) =>
     (await execute(app, FileDocument, { uuid, expiresInSeconds }, as.headers)).data?.file?.dziUrl ?? null;
-  const systemRows = (parent: string) =>
-    backend.database.prisma.file.findMany({
+  /** The parent's system files; unless `settle` is false, once the tiles rendered so far are all stored. */
+  const systemRows = async (parent: string, { settle = true } = {}) => {
+    if (settle) await app.services.tiles.settled();
+    return backend.database.prisma.file.findMany({
       where: { parentFileUuid: parent },
       include: { instances: { include: { locations: true } } },
       orderBy: { fileName: 'asc' },
     });
-  const tileFilesOnDisk = async (parent: string) => (await filesUnder(bucketRoot)).filter((p) => p.startsWith(`_tiles/${parent}/`));
+  };
+  const tileFilesOnDisk = async (parent: string) => {
+    await app.services.tiles.settled();
+    return (await filesUnder(bucketRoot)).filter((p) => p.startsWith(`_tiles/${parent}/`));
+  };
 
   beforeAll(async () => {
     backend = await open();
@@ -192,6 +198,9 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
 
       const corner = await get(app, tileUrl(dzi, 10, 3, 2, 'jpg'));
       expect(corner.status).toBe(200);
+      // the tile answered is stored before the answer; the rest of the pyramid follows in the background
+      const cornerKey = `_tiles/${uuid}/${uuid}_files/10/3_2.jpg`;
+      expect((await systemRows(uuid, { settle: false })).map((r) => r.fileName)).toContain(cornerKey);
       expect(corner.headers.get('content-type')).toBe('image/jpeg');
       const cornerMeta = await sharp(Buffer.from(await corner.arrayBuffer())).metadata();
       expect([cornerMeta.format, cornerMeta.width, cornerMeta.height]).toEqual(['jpeg', 239, 193]);
@@ -434,6 +443,18 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
     });
   });
 
+  test('deleting the parent while its pyramid is still being stored leaves no tile rows and no tile bytes', async () => {
+    await setTiles(true);
+    const uuid = await upload(app, user, 'hurried.jpg', 'image/jpeg', await noisyJpeg(4000, 3000, 31));
+    const dzi = (await dziUrlOf(uuid))!;
+    expect((await get(app, tileUrl(dzi, 0, 0, 0, 'jpg'))).status).toBe(200);
+    const deleted = await execute(app, DeleteDocument, { input: { uuid } }, user.headers);
+    expect(deleted.data?.deleteFile).toEqual({ __typename: 'MutationDeleteFileSuccess', data: uuid });
+    expect(await systemRows(uuid)).toHaveLength(0);
+    expect(await tileFilesOnDisk(uuid)).toEqual([]);
+    expect((await filesUnder(bucketRoot)).filter((p) => p.includes('.pk-tmp-'))).toEqual([]);
+  });
+
   if (name === 'postgres') {
     test('two server processes on one database and one bucket: 50 requests split between them make one row and one copy', async () => {
       const database = await openPostgres(backend.database.url!, 4, { prefix: 'public' });
@@ -449,6 +470,7 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
         expect(bodies.map((b) => b.status)).toEqual(Array(50).fill(200));
         expect(new Set(bodies.map((b) => b.bytes.toString('base64'))).size).toBe(1);
         const key = `_tiles/${uuid}/${uuid}_files/11/2_1.jpg`;
+        await twin.services.tiles.settled();
         const rows = await systemRows(uuid);
         expect(rows.filter((r) => r.fileName === key)).toHaveLength(1);
         expect(rows.filter((r) => r.fileName.endsWith('.dzi'))).toHaveLength(1);

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { PermanentMediaError } from './domain/processing-errors.js';
-import type { ImageVariantPlan } from './domain/plan-variants.js';
+import type { Box, ImageVariantPlan } from './domain/plan-variants.js';
 
 export type ImageInspection = {
   /** Displayed size (EXIF orientation applied). */
@@ -52,19 +52,39 @@ export async function inspectImage(input: string | Buffer, maxPixels: number): P
   };
 }
 
+/** A source decoded once (first frame, orientation applied, scaled): 8-bit raw pixels, no metadata. */
+export type DecodedImage = Readonly<{ data: Buffer; width: number; height: number; channels: 1 | 2 | 3 | 4 }>;
+
+/** Decodes `input` once at `size` (see sharedDecodeSize), for several variants to be made from. */
+export async function decodeScaled(input: string, size: Box, maxPixels: number): Promise<DecodedImage> {
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .autoOrient()
+      .resize(size.width, size.height, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (error) {
+    throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);
+  }
+}
+
 /**
- * Renders one planned image variant to `outPath`: first frame only, EXIF orientation applied, scaled to exactly
- * `plan.resize`, cut to `plan.crop`, encoded at the plan's quality; metadata (EXIF, GPS) is not copied.
+ * Renders one planned image variant to `outPath` from the source file (first frame only, EXIF orientation applied)
+ * or from its decoded picture: scaled to exactly `plan.resize`, cut to `plan.crop`, encoded at the plan's quality;
+ * metadata (EXIF, GPS) is not copied.
  */
 export async function renderImage(
-  input: string,
+  input: string | DecodedImage,
   plan: ImageVariantPlan,
   outPath: string,
   maxPixels: number,
 ): Promise<{ width: number; height: number; size: number }> {
-  let image = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
-    .autoOrient()
-    .resize(plan.resize.width, plan.resize.height, { fit: 'fill' });
+  const source =
+    typeof input === 'string'
+      ? sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).autoOrient()
+      : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } });
+  let image = source.resize(plan.resize.width, plan.resize.height, { fit: 'fill' });
   if (plan.crop) image = image.extract(plan.crop);
   if (plan.flatten) image = image.flatten({ background: '#ffffff' });
   switch (plan.format) {

@@ -15,9 +15,10 @@ import { exifEssentials, type ParsedExif } from './domain/exif.js';
 import { processingKindOf, type ProcessingKind } from './domain/media-kind.js';
 import { planVariants, type FocalPoint, type VariantPlan, type VariantSource } from './domain/plan-variants.js';
 import { isPermanent, PermanentMediaError, reasonOf, ToolMissingError } from './domain/processing-errors.js';
+import { sharedDecodeSize } from './domain/shared-decode.js';
 import { extractFrame, probeVideo, transcodeVideo } from './ffmpeg.js';
 import type { FileEvents, FileProcessingEvent } from './file-events.js';
-import { inspectImage, isTransparent, renderImage } from './image-renderer.js';
+import { decodeScaled, inspectImage, isTransparent, renderImage, type DecodedImage } from './image-renderer.js';
 import type { FileJobData, MediaQueue } from './media-queue.js';
 import type { ToolPaths } from './media-tools.js';
 import { readPdfInfo, renderFirstPage } from './poppler.js';
@@ -70,6 +71,8 @@ type Analysis = {
   source: VariantSource | null;
   /** The picture the image variants are rendered from (original image or PDF page). */
   sourcePath: string | null;
+  /** That picture has 8 bits per sample: it can be decoded once for all variants (deeper ones keep their depth per variant). */
+  shareDecode: boolean;
   videoPath: string | null;
   frameAt: number;
   /** Why no variant can be made at all (a missing tool): each planned variant fails with it. */
@@ -213,6 +216,7 @@ export function createMediaService(deps: MediaServiceDeps) {
         focalPoint: focalPointOf(file.metadata),
       },
       sourcePath: path,
+      shareDecode: info.bitDepth === null || info.bitDepth <= 8,
       videoPath: null,
       frameAt: 0,
       blocked: null,
@@ -225,6 +229,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       metadata: {},
       source: null,
       sourcePath: null,
+      shareDecode: false,
       videoPath: path,
       frameAt: 0,
       blocked: null,
@@ -257,6 +262,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       metadata: {},
       source: null,
       sourcePath: null,
+      shareDecode: false,
       videoPath: null,
       frameAt: 0,
       blocked: null,
@@ -276,6 +282,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       const raster = await inspectImage(page, maxInputPixels);
       result.source = { kind: 'pdf', width: raster.width, height: raster.height };
       result.sourcePath = page;
+      result.shareDecode = raster.bitDepth === null || raster.bitDepth <= 8;
     } catch (error) {
       if (!isPermanent(error)) throw error;
       result.blocked = reasonOf(error);
@@ -283,7 +290,9 @@ export function createMediaService(deps: MediaServiceDeps) {
     return result;
   }
 
-  async function render(plan: VariantPlan, analysis: Analysis, dir: string, frame: () => Promise<string>): Promise<RenderedVariant> {
+  type Inputs = { frame: () => Promise<string>; picture: () => Promise<string | DecodedImage> };
+
+  async function render(plan: VariantPlan, analysis: Analysis, dir: string, inputs: Inputs): Promise<RenderedVariant> {
     const out = join(dir, `variant-${plan.name}.${plan.ext}`);
     let width: number;
     let height: number;
@@ -291,7 +300,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       await transcodeVideo(tools, analysis.videoPath!, plan, out, toolTimeoutMs);
       ({ width, height } = plan);
     } else {
-      const input = plan.source === 'frame' ? await frame() : analysis.sourcePath!;
+      const input = plan.source === 'frame' ? await inputs.frame() : await inputs.picture();
       ({ width, height } = await renderImage(input, plan, out, maxInputPixels));
     }
     const { size } = await stat(out);
@@ -360,13 +369,24 @@ export function createMediaService(deps: MediaServiceDeps) {
           })();
           return framePath;
         };
+        // the image or page decoded once for all its variants when that fits in memory; else each decodes the file
+        let decoded: Promise<DecodedImage | null> | null = null;
+        const picture = async () => {
+          decoded ??= (async () => {
+            const fromPicture = plans.filter((p) => p.output === 'image' && p.source !== 'frame');
+            const size = analysis.shareDecode && analysis.source ? sharedDecodeSize(analysis.source, fromPicture.map((p) => p.resize)) : null;
+            // an unreadable picture fails each variant on its own, as without sharing
+            return size ? decodeScaled(analysis.sourcePath!, size, maxInputPixels).catch(() => null) : null;
+          })();
+          return (await decoded) ?? analysis.sourcePath!;
+        };
         for (const plan of plans) {
           await publish(uuid, plan.name, 'processing');
           let rendered: RenderedVariant | null = null;
           try {
             if (analysis.blocked) throw new PermanentMediaError(analysis.blocked);
             if (targets.length === 0) throw new Error('no enabled bucket holds the original');
-            rendered = await render(plan, analysis, dir, frame);
+            rendered = await render(plan, analysis, dir, { frame, picture });
             await variants.store(uuid, plan.name, targets, rendered);
             await publish(uuid, plan.name, 'completed');
           } catch (error) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type Sharp } from 'sharp';
 import type { Db } from '../../db/database.js';
+import { NotFoundError } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import type { FileService } from '../files/file.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
@@ -26,8 +27,8 @@ import type { SystemFile, SystemFileInput, SystemFileStore } from './system-file
 /** sharp's own default: larger sources are refused before decoding (decompression bombs). */
 export const MAX_SOURCE_PIXELS = 0x3fff * 0x3fff;
 const JPEG_QUALITY = 85;
-/** Tiles read from the work directory and stored per batch. */
-const STORE_BATCH = 256;
+/** Tiles read from the work directory and stored per transaction (a tile asked for meanwhile waits for one batch). */
+const STORE_BATCH = 64;
 
 /** The source cannot be made into tiles (undecodable, over the pixel limit): answered like a missing file. */
 export class TileSourceError extends Error {
@@ -47,6 +48,8 @@ type Source = Readonly<{
   uuid: string;
   width: number | null;
   height: number | null;
+  /** Whether the image has an alpha channel, as its processing recorded (`metadata.image.has_alpha`); null: unknown. */
+  hasAlpha: boolean | null;
   original: { uuid: string; fileName: string };
 }>;
 
@@ -106,8 +109,9 @@ export type TileServiceDeps = {
 
 /**
  * Deep-zoom pyramids, made lazily. The manifest is made on first request (the source's size and whether it has
- * alpha: png tiles then, else jpg). The first request for a tile makes the whole pyramid in one sharp pass and
- * stores every tile as a system file of the image. Concurrent requests in this process share that one generation;
+ * alpha: png tiles then, else jpg). The first request for a tile renders the whole pyramid in one sharp pass, stores
+ * the requested tile and answers with it; the other tiles are stored as system files of the image in the background
+ * (a tile asked for meanwhile is stored at once). Concurrent requests in this process share that one generation;
  * across processes `SystemFileStore.store` keeps one row and one object per tile.
  */
 export function createTileService({ db, log, settings, files, systemFiles, concurrency = 2 }: TileServiceDeps) {
@@ -127,21 +131,29 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
         uuid: true,
         width: true,
         height: true,
+        metadata: true,
         instances: { where: { variantName: 'original' }, select: { uuid: true, fileName: true } },
       },
     });
     const original = file?.instances[0];
-    return file && original ? { uuid: file.uuid, width: file.width, height: file.height, original } : null;
+    if (!file || !original) return null;
+    const hasAlpha = (file.metadata as { image?: { has_alpha?: unknown } } | null)?.image?.has_alpha;
+    return { uuid: file.uuid, width: file.width, height: file.height, hasAlpha: typeof hasAlpha === 'boolean' ? hasAlpha : null, original };
   }
 
-  /** Copies the original to a private work directory for sharp (random access, bounded memory), then cleans up. */
-  async function withOriginal<T>(src: Source, run: (path: string, workDir: string) => Promise<T>): Promise<T> {
+  /** Copies the original into `workDir` for sharp (random access, bounded memory); returns its path. */
+  async function fetchOriginal(src: Source, workDir: string): Promise<string> {
+    const { stream } = await files.open(src.original);
+    const path = join(workDir, 'source');
+    await pipeline(stream, createWriteStream(path, { flags: 'wx' }));
+    return path;
+  }
+
+  /** Runs `run` on a private copy of the original, then cleans up. */
+  async function withOriginal<T>(src: Source, run: (path: string) => Promise<T>): Promise<T> {
     const workDir = await mkdtemp(join(tmpdir(), 'pk-tiles-'));
     try {
-      const { stream } = await files.open(src.original);
-      const path = join(workDir, 'source');
-      await pipeline(stream, createWriteStream(path, { flags: 'wx' }));
-      return await run(path, workDir);
+      return await run(await fetchOriginal(src, workDir));
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -153,7 +165,9 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
     return { image: { width: manifest.width, height: manifest.height }, format };
   };
 
-  async function makeManifest(src: Source): Promise<SystemFile> {
+  /** The image's displayed size and alpha: from its processed row when known, else from the original's header. */
+  async function imageFacts(src: Source): Promise<{ width: number; height: number; hasAlpha: boolean }> {
+    if (src.width && src.height && src.hasAlpha !== null) return { width: src.width, height: src.height, hasAlpha: src.hasAlpha };
     const facts = await withOriginal(src, (path) =>
       decode('cannot read the image', async () => {
         const meta = await openSource(path).metadata();
@@ -162,7 +176,12 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
       }),
     );
     // the row's size (set by processing) wins; the original's is the fallback
-    const image = src.width && src.height ? { width: src.width, height: src.height } : { width: facts.width, height: facts.height };
+    return src.width && src.height ? { ...facts, width: src.width, height: src.height } : facts;
+  }
+
+  async function makeManifest(src: Source): Promise<SystemFile> {
+    const facts = await imageFacts(src);
+    const image = { width: facts.width, height: facts.height };
     if (!image.width || !image.height) throw new TileSourceError('the image has no size');
     // the header alone tells a decompression bomb: no manifest promises tiles that could never be made
     if (facts.width * facts.height > MAX_SOURCE_PIXELS) throw new TileSourceError('the image has too many pixels');
@@ -207,13 +226,24 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
     };
   };
 
+  /** A pyramid rendered into a work directory whose tiles are being stored (their order: lowest level first). */
+  type Rendered = { src: Source; pyramid: Pyramid; dir: string; workDir: string; levels: TileName[][] };
+  type TileName = { level: number; col: number; row: number; name: string };
+  const rendered = new Map<string, Rendered>();
+  const background = new Set<Promise<void>>();
+  let closing = false;
+
+  const readTile = async (r: Rendered, t: TileName) =>
+    tileInput(r.src.uuid, r.pyramid, t.level, t.col, t.row, await readFile(join(r.dir, String(t.level), t.name)));
+
   /**
    * The whole pyramid in one libvips pass (dzsave: each level shrunk from the one above, written tile by tile, so
-   * memory stays bounded), then stored level by level, lowest first, in batches.
+   * memory stays bounded) into a work directory, which the caller owns.
    */
-  async function makePyramid(src: Source, pyramid: Pyramid): Promise<number> {
-    const top = maxLevel(pyramid.image);
-    return withOriginal(src, async (path, workDir) => {
+  async function render(src: Source, pyramid: Pyramid): Promise<Rendered> {
+    const workDir = await mkdtemp(join(tmpdir(), 'pk-tiles-'));
+    try {
+      const path = await fetchOriginal(src, workDir);
       const out = join(workDir, 'pyramid');
       await decode('cannot tile the image', async () => {
         const image = openSource(path);
@@ -226,29 +256,73 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
             : image.resize(pyramid.image.width, pyramid.image.height, { fit: 'fill' });
         await encode(sized, pyramid.format).tile({ size: TILE_SIZE, overlap: TILE_OVERLAP, layout: 'dz' }).toFile(out);
       });
-      let stored = 0;
-      for (let level = 0; level <= top; level++) {
-        const dir = join(`${out}_files`, String(level));
-        const names = (await readdir(dir)).flatMap((name) => {
+      await rm(path, { force: true });
+      const dir = `${out}_files`;
+      const levels: TileName[][] = [];
+      for (let level = 0; level <= maxLevel(pyramid.image); level++) {
+        const names = (await readdir(join(dir, String(level)))).flatMap((name) => {
           const match = /^(\d+)_(\d+)\.(?:jpeg|jpg|png)$/.exec(name);
-          return match ? [{ name, col: Number(match[1]), row: Number(match[2]) }] : [];
+          return match ? [{ level, col: Number(match[1]), row: Number(match[2]), name }] : [];
         });
         const grid = gridSize(levelSize(pyramid.image, level));
         if (names.length !== grid.cols * grid.rows) {
           throw new Error(`level ${level}: ${names.length} tiles, expected ${grid.cols * grid.rows}`);
         }
-        for (let start = 0; start < names.length; start += STORE_BATCH) {
-          const items = await Promise.all(
-            names
-              .slice(start, start + STORE_BATCH)
-              .map(async ({ name, col, row }) => tileInput(src.uuid, pyramid, level, col, row, await readFile(join(dir, name)))),
-          );
-          await systemFiles.store(src.uuid, items);
-        }
-        stored += names.length;
+        levels.push(names);
       }
-      return stored;
-    });
+      return { src, pyramid, dir, workDir, levels };
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stores every tile of a rendered pyramid in batches, lowest level first, then drops its work directory. */
+  async function storeAll(r: Rendered): Promise<void> {
+    const started = Date.now();
+    try {
+      const all = r.levels.flat();
+      for (let start = 0; start < all.length && !closing; start += STORE_BATCH) {
+        const items = await Promise.all(all.slice(start, start + STORE_BATCH).map((t) => readTile(r, t)));
+        await systemFiles.store(r.src.uuid, items);
+      }
+      log.info({ fileUuid: r.src.uuid, tiles: all.length, ms: Date.now() - started, complete: !closing }, 'tile pyramid stored');
+    } catch (error) {
+      // the parent went away (deleted meanwhile) or storage failed: tiles still missing are made again when asked for
+      const level = error instanceof NotFoundError ? 'debug' : 'warn';
+      log[level]({ err: error, fileUuid: r.src.uuid }, 'tile pyramid not stored completely');
+    } finally {
+      rendered.delete(r.src.uuid);
+      await rm(r.workDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Renders the pyramid (one generation per file in this process, `concurrency` files at once) and starts storing
+   * it in the background; until that ends, its tiles are stored one by one as they are asked for.
+   */
+  function generate(src: Source, pyramid: Pyramid, key: string): Promise<void> {
+    return once(`${src.uuid}:pyramid`, () =>
+      gate(async () => {
+        // a request that waited may find the pyramid made (or being stored) meanwhile
+        if (rendered.has(src.uuid) || (await systemFiles.find(src.uuid, key))) return;
+        const started = Date.now();
+        const r = await render(src, pyramid);
+        rendered.set(src.uuid, r);
+        log.info({ fileUuid: src.uuid, tiles: r.levels.flat().length, ms: Date.now() - started }, 'tile pyramid rendered');
+        const storing = storeAll(r);
+        background.add(storing);
+        void storing.finally(() => background.delete(storing));
+      }),
+    );
+  }
+
+  /** The requested tile from a pyramid still being stored: stored now (once, whoever asks), or null. */
+  async function storeOne(fileUuid: string, key: string, level: number, col: number, row: number): Promise<SystemFile | null> {
+    const r = rendered.get(fileUuid);
+    const t = r?.levels[level]?.find((n) => n.col === col && n.row === row);
+    if (!r || !t) return null;
+    return once(`${fileUuid}:${key}`, async () => (await systemFiles.store(fileUuid, [await readTile(r, t)])).get(key) ?? null);
   }
 
   return {
@@ -271,16 +345,19 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
       const key = tileKey(src.uuid, level, col, row, format);
       const stored = await systemFiles.find(src.uuid, key);
       if (stored) return stored;
-      await once(`${src.uuid}:pyramid`, () =>
-        gate(async () => {
-          // a request that waited for the gate may find the pyramid made meanwhile
-          if (await systemFiles.find(src.uuid, key)) return;
-          const started = Date.now();
-          const tiles = await makePyramid(src, pyramid);
-          log.info({ fileUuid: src.uuid, tiles, ms: Date.now() - started }, 'tile pyramid generated');
-        }),
-      );
-      return systemFiles.find(src.uuid, key);
+      if (!rendered.has(src.uuid)) await generate(src, pyramid, key);
+      return (await storeOne(src.uuid, key, level, col, row)) ?? systemFiles.find(src.uuid, key);
+    },
+
+    /** Resolves when every pyramid rendered so far has been stored (or given up). */
+    async settled(): Promise<void> {
+      while (background.size > 0) await Promise.all(background);
+    },
+
+    /** Stops storing rendered pyramids after the current batch (what is missing is made again on request). */
+    async close(): Promise<void> {
+      closing = true;
+      await this.settled();
     },
   };
 }
