@@ -29,7 +29,9 @@ import { cpuMs, machineBusyMs, ownCpuMs, ProcWatch, toMiB, type ProcSample } fro
 import { ROOT, startAppServer, type Child } from './lib/processes.js';
 import { fmt, resultsTable, type Row } from './lib/report.js';
 
-export type Options = { quick: boolean; postgres: boolean; cpuProf: boolean };
+export type Options = { quick: boolean; postgres: boolean; cpuProf: boolean; only: ReadonlySet<number> | null };
+
+const wanted = (opts: Options, figure: number) => !opts.only || opts.only.has(figure);
 
 const TARGETS = { variantShare: 0.8, tileRatio: 1.2 };
 
@@ -395,269 +397,274 @@ export async function run(opts: Options): Promise<void> {
     }
     say(`image presets (server = baseline): ${IMAGE_PRESETS.map((p) => `${p.name} ${p.width}w q${p.quality}`).join(', ')}; JPEG, fit inside the width, never enlarged`);
 
-    // ── Figure 1: variants of N 12 Mpx JPEGs ─────────────────────────────────────────────────────────────────
-    say(`\n[1] variants of ${imageCount} JPEGs of ${mpx(photoSize.width, photoSize.height)} (${IMAGE_PRESETS.length} presets each)`);
-    await rawSharpVariants(warmPaths, join(root, 'raw-warm'));
-    const raw = await rawSharpVariants(benchPaths, join(root, 'raw'));
-    await rm(join(root, 'raw'), { recursive: true, force: true });
-    await rm(join(root, 'raw-warm'), { recursive: true, force: true });
-    busy('figure 1 (raw sharp)', raw.otherCores);
-    const rawRate = imageCount / (raw.wallMs / 1000);
-    say(
-      `    raw sharp in this process (${WORKER_CONCURRENCY} image at a time, presets in turn): ${fmt(raw.wallMs / 1000, 2)} s = ` +
-        `${fmt(rawRate, 2)} images/s; ${fmt(raw.cpuMs / imageCount, 0)} CPU-ms/image; rest of the machine ${fmt(raw.otherCores, 2)} cores busy`,
-    );
-
-    // warm-up: JIT, the bucket's directories, the job queue's first fetches
+    // warm-up: JIT, the bucket's directories, the job queue's first fetches (and figure 2's warm-up pyramid)
     const warmUuids = await uploadFiles(app, owner.token, warmPaths, 1, 'warm');
     await waitProcessed(app, owner.token, warmUuids, pollMs, 600_000);
-    await sleep(1_000);
-    const idleWatch = new ProcWatch(server.pid, 100);
-    await sleep(opts.quick ? 1_000 : 3_000);
-    const idle = idleWatch.stop();
-    say(`    server idle: ${fmt((idle.cpuMs * 1000) / idle.wallMs)} CPU-ms/s (background work; included in every CPU figure below)`);
 
-    const watch = new ProcWatch(server.pid, 20, await companions());
-    const uploadStart = performance.now();
-    const startedAt = Date.now();
-    const uuids = await uploadFiles(app, owner.token, benchPaths, UPLOAD_CONCURRENCY, 'photo');
-    const uploadMs = performance.now() - uploadStart;
-    await waitProcessed(app, owner.token, uuids, pollMs, 3_600_000);
-    const sample = watch.stop(await companions());
-    busy('figure 1 (server)', sample.otherCores);
+    // ── Figure 1: variants of N 12 Mpx JPEGs ─────────────────────────────────────────────────────────────────
+    if (wanted(opts, 1)) {
+      say(`\n[1] variants of ${imageCount} JPEGs of ${mpx(photoSize.width, photoSize.height)} (${IMAGE_PRESETS.length} presets each)`);
+      await rawSharpVariants(warmPaths, join(root, 'raw-warm'));
+      const raw = await rawSharpVariants(benchPaths, join(root, 'raw'));
+      await rm(join(root, 'raw'), { recursive: true, force: true });
+      await rm(join(root, 'raw-warm'), { recursive: true, force: true });
+      busy('figure 1 (raw sharp)', raw.otherCores);
+      const rawRate = imageCount / (raw.wallMs / 1000);
+      say(
+        `    raw sharp in this process (${WORKER_CONCURRENCY} image at a time, presets in turn): ${fmt(raw.wallMs / 1000, 2)} s = ` +
+          `${fmt(rawRate, 2)} images/s; ${fmt(raw.cpuMs / imageCount, 0)} CPU-ms/image; rest of the machine ${fmt(raw.otherCores, 2)} cores busy`,
+      );
 
-    // check what was made against the baseline's outputs
-    const rows = await imageFiles(app, owner.token);
-    const mine = uuids.map((u) => rows.get(u));
-    const problems: string[] = [];
-    let serverVariantBytes = 0;
-    let rawVariantBytes = 0;
-    let sameDims = 0;
-    for (const [i, f] of mine.entries()) {
-      if (!f) {
-        problems.push(`file ${i} not listed`);
-        continue;
-      }
-      if (f.status !== 'active') problems.push(`file ${i} ${f.status}: ${JSON.stringify(f.metadata?.processing_error ?? '')}`);
-      if (f.mimeType !== 'image/jpeg') problems.push(`file ${i} stored as ${f.mimeType}`);
-      for (const [k, p] of IMAGE_PRESETS.entries()) {
-        const v = f.instances.find((x) => x.variantName === p.name);
-        const r = raw.outputs[i]![k]!;
-        rawVariantBytes += r.size;
-        if (!v || v.processingStatus !== 'completed') {
-          problems.push(`file ${i} variant ${p.name}: ${v?.processingStatus ?? 'missing'}`);
+      await sleep(1_000);
+      const idleWatch = new ProcWatch(server.pid, 100);
+      await sleep(opts.quick ? 1_000 : 3_000);
+      const idle = idleWatch.stop();
+      say(`    server idle: ${fmt((idle.cpuMs * 1000) / idle.wallMs)} CPU-ms/s (background work; included in every CPU figure below)`);
+
+      const watch = new ProcWatch(server.pid, 20, await companions());
+      const uploadStart = performance.now();
+      const startedAt = Date.now();
+      const uuids = await uploadFiles(app, owner.token, benchPaths, UPLOAD_CONCURRENCY, 'photo');
+      const uploadMs = performance.now() - uploadStart;
+      await waitProcessed(app, owner.token, uuids, pollMs, 3_600_000);
+      const sample = watch.stop(await companions());
+      busy('figure 1 (server)', sample.otherCores);
+
+      // check what was made against the baseline's outputs
+      const rows = await imageFiles(app, owner.token);
+      const mine = uuids.map((u) => rows.get(u));
+      const problems: string[] = [];
+      let serverVariantBytes = 0;
+      let rawVariantBytes = 0;
+      let sameDims = 0;
+      for (const [i, f] of mine.entries()) {
+        if (!f) {
+          problems.push(`file ${i} not listed`);
           continue;
         }
-        serverVariantBytes += v.size;
-        if (v.width === r.width && v.height === r.height) sameDims++;
-        else problems.push(`file ${i} ${p.name}: ${v.width}×${v.height}, sharp ${r.width}×${r.height}`);
+        if (f.status !== 'active') problems.push(`file ${i} ${f.status}: ${JSON.stringify(f.metadata?.processing_error ?? '')}`);
+        if (f.mimeType !== 'image/jpeg') problems.push(`file ${i} stored as ${f.mimeType}`);
+        for (const [k, p] of IMAGE_PRESETS.entries()) {
+          const v = f.instances.find((x) => x.variantName === p.name);
+          const r = raw.outputs[i]![k]!;
+          rawVariantBytes += r.size;
+          if (!v || v.processingStatus !== 'completed') {
+            problems.push(`file ${i} variant ${p.name}: ${v?.processingStatus ?? 'missing'}`);
+            continue;
+          }
+          serverVariantBytes += v.size;
+          if (v.width === r.width && v.height === r.height) sameDims++;
+          else problems.push(`file ${i} ${p.name}: ${v.width}×${v.height}, sharp ${r.width}×${r.height}`);
+        }
+        const extra = f.instances.filter((x) => x.variantName !== 'original' && !IMAGE_PRESETS.some((p) => p.name === x.variantName));
+        if (extra.length > 0) problems.push(`file ${i}: unexpected variants ${extra.map((x) => x.variantName).join(', ')}`);
       }
-      const extra = f.instances.filter((x) => x.variantName !== 'original' && !IMAGE_PRESETS.some((p) => p.name === x.variantName));
-      if (extra.length > 0) problems.push(`file ${i}: unexpected variants ${extra.map((x) => x.variantName).join(', ')}`);
+      if (problems.length > 0) notes.push(`figure 1: ${problems.length} problem(s); first: ${problems.slice(0, 5).join('; ')}`);
+      // a file's updatedAt is last written when it turns active, after its last variant
+      const done = mine
+        .filter((f): f is FileRow => f !== undefined)
+        .map((f) => Date.parse(f.updatedAt))
+        .sort((a, b) => a - b);
+      const endToEndMs = done.length > 0 ? done.at(-1)! - startedAt : sample.wallMs;
+      const rate = imageCount / (endToEndMs / 1000);
+      const gaps = done.slice(1).map((t, i) => t - done[i]!).sort((a, b) => a - b);
+      say(
+        `    server, end to end (${UPLOAD_CONCURRENCY} uploads at a time; from the first upload to the last file's updatedAt ` +
+          `as it turned active): ${fmt(endToEndMs / 1000, 2)} s = ${fmt(rate, 2)} images/s (uploads took ${fmt(uploadMs / 1000, 2)} s of it; ` +
+          `seen by polling every ${pollMs} ms after ${fmt(sample.wallMs / 1000, 2)} s)`,
+      );
+      say(`      ${cpuLine(sample, imageCount, 'image')}; server busy ${fmt(sample.cpuMs / sample.wallMs, 2)} cores on average`);
+      say(
+        `      one file finished every ${fmt(percentile(gaps, 50) / 1000, 2)} s (median; p90 ${fmt(percentile(gaps, 90) / 1000, 2)} s); ` +
+          `raw sharp: ${fmt(raw.wallMs / imageCount / 1000, 2)} s per image`,
+      );
+      say(
+        `      outputs: ${sameDims} of ${imageCount * IMAGE_PRESETS.length} variants the same size as sharp's; variant bytes ` +
+          `${fmt(toMiB(serverVariantBytes))} MiB (sharp: ${fmt(toMiB(rawVariantBytes))} MiB)`,
+      );
+      say(
+        `      server RSS ${fmt(toMiB(sample.rssBefore))} MiB before, peak ${fmt(toMiB(sample.rssPeak))} MiB ` +
+          `(${sample.samples} samples + the kernel's high-water mark)`,
+      );
+      fig1.push(
+        {
+          figure: `1 variants ${imageCount} × ${mpx(photoSize.width, photoSize.height)}`,
+          metric: 'images/s, upload to all variants',
+          value: `${fmt(rate, 2)} = ${fmt((100 * rate) / rawRate, 0)} % of raw sharp ${fmt(rawRate, 2)}`,
+          target: `≥ ${TARGETS.variantShare * 100} % of raw sharp`,
+          pass: rate >= TARGETS.variantShare * rawRate && problems.length === 0,
+        },
+        {
+          figure: '',
+          metric: 'CPU per image',
+          value: `server ${fmt(sample.cpuMs / imageCount, 0)} ms, raw sharp ${fmt(raw.cpuMs / imageCount, 0)} ms`,
+          target: 'report',
+          pass: null,
+        },
+        { figure: '', metric: 'server peak RSS growth', value: `${fmt(toMiB(sample.rssGrowth))} MiB`, target: 'report', pass: null },
+      );
     }
-    if (problems.length > 0) notes.push(`figure 1: ${problems.length} problem(s); first: ${problems.slice(0, 5).join('; ')}`);
-    // a file's updatedAt is last written when it turns active, after its last variant
-    const done = mine
-      .filter((f): f is FileRow => f !== undefined)
-      .map((f) => Date.parse(f.updatedAt))
-      .sort((a, b) => a - b);
-    const endToEndMs = done.length > 0 ? done.at(-1)! - startedAt : sample.wallMs;
-    const rate = imageCount / (endToEndMs / 1000);
-    const gaps = done.slice(1).map((t, i) => t - done[i]!).sort((a, b) => a - b);
-    say(
-      `    server, end to end (${UPLOAD_CONCURRENCY} uploads at a time; from the first upload to the last file's updatedAt ` +
-        `as it turned active): ${fmt(endToEndMs / 1000, 2)} s = ${fmt(rate, 2)} images/s (uploads took ${fmt(uploadMs / 1000, 2)} s of it; ` +
-        `seen by polling every ${pollMs} ms after ${fmt(sample.wallMs / 1000, 2)} s)`,
-    );
-    say(`      ${cpuLine(sample, imageCount, 'image')}; server busy ${fmt(sample.cpuMs / sample.wallMs, 2)} cores on average`);
-    say(
-      `      one file finished every ${fmt(percentile(gaps, 50) / 1000, 2)} s (median; p90 ${fmt(percentile(gaps, 90) / 1000, 2)} s); ` +
-        `raw sharp: ${fmt(raw.wallMs / imageCount / 1000, 2)} s per image`,
-    );
-    say(
-      `      outputs: ${sameDims} of ${imageCount * IMAGE_PRESETS.length} variants the same size as sharp's; variant bytes ` +
-        `${fmt(toMiB(serverVariantBytes))} MiB (sharp: ${fmt(toMiB(rawVariantBytes))} MiB)`,
-    );
-    say(
-      `      server RSS ${fmt(toMiB(sample.rssBefore))} MiB before, peak ${fmt(toMiB(sample.rssPeak))} MiB ` +
-        `(${sample.samples} samples + the kernel's high-water mark)`,
-    );
-    fig1.push(
-      {
-        figure: `1 variants ${imageCount} × ${mpx(photoSize.width, photoSize.height)}`,
-        metric: 'images/s, upload to all variants',
-        value: `${fmt(rate, 2)} = ${fmt((100 * rate) / rawRate, 0)} % of raw sharp ${fmt(rawRate, 2)}`,
-        target: `≥ ${TARGETS.variantShare * 100} % of raw sharp`,
-        pass: rate >= TARGETS.variantShare * rawRate && problems.length === 0,
-      },
-      {
-        figure: '',
-        metric: 'CPU per image',
-        value: `server ${fmt(sample.cpuMs / imageCount, 0)} ms, raw sharp ${fmt(raw.cpuMs / imageCount, 0)} ms`,
-        target: 'report',
-        pass: null,
-      },
-      { figure: '', metric: 'server peak RSS growth', value: `${fmt(toMiB(sample.rssGrowth))} MiB`, target: 'report', pass: null },
-    );
 
     // ── Figure 2: deep-zoom pyramid ────────────────────────────────────────────────────────────────────────────
-    const tileLabel = `2 tiles ${tileSide}×${tileSide}`;
-    say(`\n[2] deep-zoom pyramid of a ${tileSide}×${tileSide} JPEG (${mpx(tileSide, tileSide)}; ${TILE.size} px tiles, overlap ${TILE.overlap}, JPEG q${TILE.quality})`);
-    // our side first gets its source: uploaded and processed (its variants) like any photo, before anything is timed.
-    // Whatever is missing or refused is reported, not thrown (the tiles module may still be in progress).
-    const dziPathOf = async (uuid: string): Promise<{ path: string } | { reason: string }> => {
-      let file: { status: string; dziUrl: string | null } | null;
-      try {
-        file = (await gql(app, `query($uuid: UUID!) { file(uuid: $uuid) { status dziUrl } }`, { uuid }, owner.token)).file;
-      } catch (error) {
-        return { reason: `File.dziUrl: ${(error as Error).message.slice(0, 200)}` };
-      }
-      if (!file?.dziUrl) return { reason: `File.dziUrl is null (file ${file?.status ?? 'missing'})` };
-      return { path: new URL(file.dziUrl).pathname };
-    };
-    const tiles = await (async (): Promise<{ ok: true; dziPath: string; warmPath: string } | { ok: false; reason: string }> => {
-      try {
-        await setSetting(app, owner.token, 'storage_tile_generation_enabled', 'true');
-      } catch (error) {
-        return { ok: false, reason: `cannot switch tiles on: ${(error as Error).message.slice(0, 200)}` };
-      }
-      const p0 = performance.now();
-      const [uuid] = await uploadFiles(app, owner.token, [tileSrc], 1, 'tile-source');
-      await waitProcessed(app, owner.token, [uuid!], pollMs, 1_800_000);
-      say(`    tile source uploaded and processed (its ${IMAGE_PRESETS.length} variants) in ${fmt((performance.now() - p0) / 1000, 2)} s, not timed`);
-      const main = await dziPathOf(uuid!);
-      const warm = await dziPathOf(warmUuids[0]!);
-      if ('reason' in main) return { ok: false, reason: main.reason };
-      if ('reason' in warm) return { ok: false, reason: warm.reason };
-      return { ok: true, dziPath: main.path, warmPath: warm.path };
-    })();
+    if (wanted(opts, 2)) {
+      const tileLabel = `2 tiles ${tileSide}×${tileSide}`;
+      say(`\n[2] deep-zoom pyramid of a ${tileSide}×${tileSide} JPEG (${mpx(tileSide, tileSide)}; ${TILE.size} px tiles, overlap ${TILE.overlap}, JPEG q${TILE.quality})`);
+      // our side first gets its source: uploaded and processed (its variants) like any photo, before anything is timed.
+      // Whatever is missing or refused is reported, not thrown (the tiles module may still be in progress).
+      const dziPathOf = async (uuid: string): Promise<{ path: string } | { reason: string }> => {
+        let file: { status: string; dziUrl: string | null } | null;
+        try {
+          file = (await gql(app, `query($uuid: UUID!) { file(uuid: $uuid) { status dziUrl } }`, { uuid }, owner.token)).file;
+        } catch (error) {
+          return { reason: `File.dziUrl: ${(error as Error).message.slice(0, 200)}` };
+        }
+        if (!file?.dziUrl) return { reason: `File.dziUrl is null (file ${file?.status ?? 'missing'})` };
+        return { path: new URL(file.dziUrl).pathname };
+      };
+      const tiles = await (async (): Promise<{ ok: true; dziPath: string; warmPath: string } | { ok: false; reason: string }> => {
+        try {
+          await setSetting(app, owner.token, 'storage_tile_generation_enabled', 'true');
+        } catch (error) {
+          return { ok: false, reason: `cannot switch tiles on: ${(error as Error).message.slice(0, 200)}` };
+        }
+        const p0 = performance.now();
+        const [uuid] = await uploadFiles(app, owner.token, [tileSrc], 1, 'tile-source');
+        await waitProcessed(app, owner.token, [uuid!], pollMs, 1_800_000);
+        say(`    tile source uploaded and processed (its ${IMAGE_PRESETS.length} variants) in ${fmt((performance.now() - p0) / 1000, 2)} s, not timed`);
+        const main = await dziPathOf(uuid!);
+        const warm = await dziPathOf(warmUuids[0]!);
+        if ('reason' in main) return { ok: false, reason: main.reason };
+        if ('reason' in warm) return { ok: false, reason: warm.reason };
+        return { ok: true, dziPath: main.path, warmPath: warm.path };
+      })();
 
-    // a fresh server process on the same data, so its RSS is not what figure 1 left in the allocator
-    await stopServer(server, 'figure 1');
-    server = undefined;
-    const r0 = performance.now();
-    server = await startAppServer({
-      dataDir,
-      databaseUrl: scratch?.url,
-      nodeArgs: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    });
-    say(`    server restarted for this figure: pid ${server.pid}, ready in ${fmt((performance.now() - r0) / 1000)} s`);
-    await sleep(opts.quick ? 500 : 2_000);
+      // a fresh server process on the same data, so its RSS is not what figure 1 left in the allocator
+      await stopServer(server, 'figure 1');
+      server = undefined;
+      const r0 = performance.now();
+      server = await startAppServer({
+        dataDir,
+        databaseUrl: scratch?.url,
+        nodeArgs: opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      say(`    server restarted for this figure: pid ${server.pid}, ready in ${fmt((performance.now() - r0) / 1000)} s`);
+      await sleep(opts.quick ? 500 : 2_000);
 
-    const base = await sharpTiles(tileSrc, join(root, 'sharp-tiles'));
-    await rm(join(root, 'sharp-tiles'), { recursive: true, force: true });
-    busy('figure 2 (sharp .tile())', base.otherCores);
-    say(
-      `    sharp .tile({ layout: 'dz' }) in a child process: ${fmt(base.ms / 1000, 2)} s, ${base.tiles} tiles; ${fmt(base.cpuMs, 0)} CPU-ms; ` +
-        `RSS ${fmt(toMiB(base.rssBefore))} MiB before, peak ${fmt(toMiB(base.maxRss))} MiB`,
-    );
-    fig2.push({
-      figure: tileLabel,
-      metric: "sharp's .tile() alone",
-      value: `${fmt(base.ms / 1000, 2)} s, peak RSS ${fmt(toMiB(base.maxRss))} MiB (growth ${fmt(toMiB(base.maxRss - base.rssBefore))})`,
-      target: 'report',
-      pass: null,
-    });
-
-    if (!tiles.ok) {
-      say(`    server: not available: ${tiles.reason}`);
-      fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${tiles.reason}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
-    } else {
-      const tileTarget = target(server.port, TILE_FETCH_CONCURRENCY);
-      // warm-up on the fresh process (first requests, JIT, the store path): a pyramid of one 12 Mpx photo
-      const w0 = performance.now();
-      const warmManifest = await request(tileTarget, { method: 'GET', path: tiles.warmPath });
-      const warmFormat = /Format="(\w+)"/.exec(warmManifest.body.toString('utf8'))?.[1] ?? 'jpg';
-      const warmTile = await request(tileTarget, { method: 'GET', path: `${tiles.warmPath.replace(/\.dzi$/, '_files')}/0/0_0.${warmFormat}` });
+      const base = await sharpTiles(tileSrc, join(root, 'sharp-tiles'));
+      await rm(join(root, 'sharp-tiles'), { recursive: true, force: true });
+      busy('figure 2 (sharp .tile())', base.otherCores);
       say(
-        `    warm-up: manifest and first tile of a ${mpx(photoSize.width, photoSize.height)} photo (its whole pyramid) in ` +
-          `${fmt((performance.now() - w0) / 1000, 2)} s (HTTP ${warmManifest.status}, ${warmTile.status})`,
+        `    sharp .tile({ layout: 'dz' }) in a child process: ${fmt(base.ms / 1000, 2)} s, ${base.tiles} tiles; ${fmt(base.cpuMs, 0)} CPU-ms; ` +
+          `RSS ${fmt(toMiB(base.rssBefore))} MiB before, peak ${fmt(toMiB(base.maxRss))} MiB`,
       );
-      // the warm-up pyramid is stored in the background: measure from a quiet server
-      await waitIdle(server.pid);
-      const genWatch = new ProcWatch(server.pid, 20, await companions());
-      const genStart = performance.now();
-      const manifestReply = await request(tileTarget, { method: 'GET', path: tiles.dziPath });
-      const manifestMs = performance.now() - genStart;
-      const xml = manifestReply.body.toString('utf8');
-      const width = Number(/Width="(\d+)"/.exec(xml)?.[1]);
-      const height = Number(/Height="(\d+)"/.exec(xml)?.[1]);
-      const format = /Format="(\w+)"/.exec(xml)?.[1] ?? '';
-      const tileSize = Number(/TileSize="(\d+)"/.exec(xml)?.[1]);
-      let failure: string | null = null;
-      if (manifestReply.status !== 200 || !(width > 0 && height > 0 && tileSize > 0)) {
-        failure = `manifest: HTTP ${manifestReply.status} ${xml.slice(0, 200)}`;
-      }
-      const tileBase = tiles.dziPath.replace(/\.dzi$/, '_files');
-      const firstTile = failure ? null : await request(tileTarget, { method: 'GET', path: `${tileBase}/0/0_0.${format}` });
-      const gen = genWatch.stop(await companions());
-      if (firstTile && firstTile.status !== 200) failure = `first tile: HTTP ${firstTile.status} ${firstTile.body.toString('utf8').slice(0, 200)}`;
-      busy('figure 2 (server)', gen.otherCores);
+      fig2.push({
+        figure: tileLabel,
+        metric: "sharp's .tile() alone",
+        value: `${fmt(base.ms / 1000, 2)} s, peak RSS ${fmt(toMiB(base.maxRss))} MiB (growth ${fmt(toMiB(base.maxRss - base.rssBefore))})`,
+        target: 'report',
+        pass: null,
+      });
 
-      if (failure) {
-        say(`    server: not working: ${failure}`);
-        fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${failure}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
+      if (!tiles.ok) {
+        say(`    server: not available: ${tiles.reason}`);
+        fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${tiles.reason}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
       } else {
-        // sharp once more, after the server's pyramid is stored: the server is compared with the mean of both runs
+        const tileTarget = target(server.port, TILE_FETCH_CONCURRENCY);
+        // warm-up on the fresh process (first requests, JIT, the store path): a pyramid of one 12 Mpx photo
+        const w0 = performance.now();
+        const warmManifest = await request(tileTarget, { method: 'GET', path: tiles.warmPath });
+        const warmFormat = /Format="(\w+)"/.exec(warmManifest.body.toString('utf8'))?.[1] ?? 'jpg';
+        const warmTile = await request(tileTarget, { method: 'GET', path: `${tiles.warmPath.replace(/\.dzi$/, '_files')}/0/0_0.${warmFormat}` });
+        say(
+          `    warm-up: manifest and first tile of a ${mpx(photoSize.width, photoSize.height)} photo (its whole pyramid) in ` +
+            `${fmt((performance.now() - w0) / 1000, 2)} s (HTTP ${warmManifest.status}, ${warmTile.status})`,
+        );
+        // the warm-up pyramid is stored in the background: measure from a quiet server
         await waitIdle(server.pid);
-        const again = await sharpTiles(tileSrc, join(root, 'sharp-tiles'));
-        await rm(join(root, 'sharp-tiles'), { recursive: true, force: true });
-        busy('figure 2 (sharp .tile(), second run)', again.otherCores);
-        const baseMs = (base.ms + again.ms) / 2;
-        say(`    sharp .tile() again, after the server's pyramid: ${fmt(again.ms / 1000, 2)} s; ${fmt(again.cpuMs, 0)} CPU-ms (mean of both: ${fmt(baseMs / 1000, 2)} s)`);
-        fig2[0]!.value = `${fmt(baseMs / 1000, 2)} s (mean of ${fmt(base.ms / 1000, 2)} and ${fmt(again.ms / 1000, 2)}), peak RSS ${fmt(toMiB(Math.max(base.maxRss, again.maxRss)))} MiB (growth ${fmt(toMiB(base.maxRss - base.rssBefore))})`;
-        const ratio = gen.wallMs / baseMs;
-        say(
-          `    server: manifest ${fmt(manifestMs, 0)} ms, then the first tile (renders the whole pyramid, stores that tile) ` +
-            `${fmt((gen.wallMs - manifestMs) / 1000, 2)} s: ${fmt(gen.wallMs / 1000, 2)} s in all = ${fmt(ratio, 2)}× sharp`,
-        );
-        say(`      ${cpuLine(gen, 1, 'pyramid')} (sharp alone: ${fmt(base.cpuMs, 0)} CPU-ms)`);
-        say(`      server RSS ${fmt(toMiB(gen.rssBefore))} MiB before, peak ${fmt(toMiB(gen.rssPeak))} MiB (${gen.samples} samples + the kernel's high-water mark)`);
+        const genWatch = new ProcWatch(server.pid, 20, await companions());
+        const genStart = performance.now();
+        const manifestReply = await request(tileTarget, { method: 'GET', path: tiles.dziPath });
+        const manifestMs = performance.now() - genStart;
+        const xml = manifestReply.body.toString('utf8');
+        const width = Number(/Width="(\d+)"/.exec(xml)?.[1]);
+        const height = Number(/Height="(\d+)"/.exec(xml)?.[1]);
+        const format = /Format="(\w+)"/.exec(xml)?.[1] ?? '';
+        const tileSize = Number(/TileSize="(\d+)"/.exec(xml)?.[1]);
+        let failure: string | null = null;
+        if (manifestReply.status !== 200 || !(width > 0 && height > 0 && tileSize > 0)) {
+          failure = `manifest: HTTP ${manifestReply.status} ${xml.slice(0, 200)}`;
+        }
+        const tileBase = tiles.dziPath.replace(/\.dzi$/, '_files');
+        const firstTile = failure ? null : await request(tileTarget, { method: 'GET', path: `${tileBase}/0/0_0.${format}` });
+        const gen = genWatch.stop(await companions());
+        if (firstTile && firstTile.status !== 200) failure = `first tile: HTTP ${firstTile.status} ${firstTile.body.toString('utf8').slice(0, 200)}`;
+        busy('figure 2 (server)', gen.otherCores);
 
-        // every tile once (now served from storage)
-        const all = tilePaths(width, height, tileSize, format);
-        const serveWatch = new ProcWatch(server.pid, 50, await companions());
-        let bad = 0;
-        let firstBad = '';
-        let bytes = 0;
-        await runPool(all.length, TILE_FETCH_CONCURRENCY, async (i) => {
-          const r = await request(tileTarget, { method: 'GET', path: `${tileBase}/${all[i]}` });
-          if (r.status !== 200) {
-            bad++;
-            firstBad ||= `${all[i]}: HTTP ${r.status}`;
-          } else bytes += r.body.length;
-        });
-        const serve = serveWatch.stop(await companions());
-        if (bad > 0) notes.push(`figure 2: ${bad} of ${all.length} tiles not served; first: ${firstBad}`);
-        if (all.length !== base.tiles) notes.push(`figure 2: the manifest implies ${all.length} tiles, sharp made ${base.tiles}`);
-        say(
-          `    then every tile fetched once (${TILE_FETCH_CONCURRENCY} at a time): ${all.length - bad} of ${all.length} ` +
-            `(${fmt(toMiB(bytes))} MiB) in ${fmt(serve.wallMs / 1000, 2)} s = ${fmt(all.length / (serve.wallMs / 1000), 0)} tiles/s; ` +
-            `server RSS peak ${fmt(toMiB(serve.rssPeak))} MiB`,
-        );
-        fig2.push(
-          {
-            figure: '',
-            metric: 'server: manifest + first tile',
-            value: `${fmt(gen.wallMs / 1000, 2)} s = ${fmt(ratio, 2)}× sharp`,
-            target: `≤ ${TARGETS.tileRatio}× sharp`,
-            pass: ratio <= TARGETS.tileRatio,
-          },
-          {
-            figure: '',
-            metric: 'server peak RSS (pyramid)',
-            value: `${fmt(toMiB(gen.rssPeak))} MiB (growth ${fmt(toMiB(gen.rssGrowth))})`,
-            target: 'report',
-            pass: null,
-          },
-          {
-            figure: '',
-            metric: 'every tile served once',
-            value: `${all.length} tiles in ${fmt(serve.wallMs / 1000, 2)} s`,
-            target: 'report',
-            pass: bad === 0 ? null : false,
-          },
-        );
+        if (failure) {
+          say(`    server: not working: ${failure}`);
+          fig2.push({ figure: '', metric: 'server: manifest + first tile', value: `n/a: ${failure}`, target: `≤ ${TARGETS.tileRatio}× sharp`, pass: null });
+        } else {
+          // sharp once more, after the server's pyramid is stored: the server is compared with the mean of both runs
+          await waitIdle(server.pid);
+          const again = await sharpTiles(tileSrc, join(root, 'sharp-tiles'));
+          await rm(join(root, 'sharp-tiles'), { recursive: true, force: true });
+          busy('figure 2 (sharp .tile(), second run)', again.otherCores);
+          const baseMs = (base.ms + again.ms) / 2;
+          say(`    sharp .tile() again, after the server's pyramid: ${fmt(again.ms / 1000, 2)} s; ${fmt(again.cpuMs, 0)} CPU-ms (mean of both: ${fmt(baseMs / 1000, 2)} s)`);
+          fig2[0]!.value = `${fmt(baseMs / 1000, 2)} s (mean of ${fmt(base.ms / 1000, 2)} and ${fmt(again.ms / 1000, 2)}), peak RSS ${fmt(toMiB(Math.max(base.maxRss, again.maxRss)))} MiB (growth ${fmt(toMiB(base.maxRss - base.rssBefore))})`;
+          const ratio = gen.wallMs / baseMs;
+          say(
+            `    server: manifest ${fmt(manifestMs, 0)} ms, then the first tile (renders the whole pyramid, stores that tile) ` +
+              `${fmt((gen.wallMs - manifestMs) / 1000, 2)} s: ${fmt(gen.wallMs / 1000, 2)} s in all = ${fmt(ratio, 2)}× sharp`,
+          );
+          say(`      ${cpuLine(gen, 1, 'pyramid')} (sharp alone: ${fmt(base.cpuMs, 0)} CPU-ms)`);
+          say(`      server RSS ${fmt(toMiB(gen.rssBefore))} MiB before, peak ${fmt(toMiB(gen.rssPeak))} MiB (${gen.samples} samples + the kernel's high-water mark)`);
+
+          // every tile once (now served from storage)
+          const all = tilePaths(width, height, tileSize, format);
+          const serveWatch = new ProcWatch(server.pid, 50, await companions());
+          let bad = 0;
+          let firstBad = '';
+          let bytes = 0;
+          await runPool(all.length, TILE_FETCH_CONCURRENCY, async (i) => {
+            const r = await request(tileTarget, { method: 'GET', path: `${tileBase}/${all[i]}` });
+            if (r.status !== 200) {
+              bad++;
+              firstBad ||= `${all[i]}: HTTP ${r.status}`;
+            } else bytes += r.body.length;
+          });
+          const serve = serveWatch.stop(await companions());
+          if (bad > 0) notes.push(`figure 2: ${bad} of ${all.length} tiles not served; first: ${firstBad}`);
+          if (all.length !== base.tiles) notes.push(`figure 2: the manifest implies ${all.length} tiles, sharp made ${base.tiles}`);
+          say(
+            `    then every tile fetched once (${TILE_FETCH_CONCURRENCY} at a time): ${all.length - bad} of ${all.length} ` +
+              `(${fmt(toMiB(bytes))} MiB) in ${fmt(serve.wallMs / 1000, 2)} s = ${fmt(all.length / (serve.wallMs / 1000), 0)} tiles/s; ` +
+              `server RSS peak ${fmt(toMiB(serve.rssPeak))} MiB`,
+          );
+          fig2.push(
+            {
+              figure: '',
+              metric: 'server: manifest + first tile',
+              value: `${fmt(gen.wallMs / 1000, 2)} s = ${fmt(ratio, 2)}× sharp`,
+              target: `≤ ${TARGETS.tileRatio}× sharp`,
+              pass: ratio <= TARGETS.tileRatio,
+            },
+            {
+              figure: '',
+              metric: 'server peak RSS (pyramid)',
+              value: `${fmt(toMiB(gen.rssPeak))} MiB (growth ${fmt(toMiB(gen.rssGrowth))})`,
+              target: 'report',
+              pass: null,
+            },
+            {
+              figure: '',
+              metric: 'every tile served once',
+              value: `${all.length} tiles in ${fmt(serve.wallMs / 1000, 2)} s`,
+              target: 'report',
+              pass: bad === 0 ? null : false,
+            },
+          );
+        }
       }
     }
   } finally {
