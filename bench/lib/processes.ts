@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** The repository root (bench/lib/../..). */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -109,6 +110,14 @@ export type AppServerOptions = {
   traceGc?: boolean;
 };
 
+/** The node flags `npm start` runs the server with (package.json), so the bench measures the same process. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const match = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+--import tsx src\/main\.ts\b/.exec(pkg.scripts.start ?? '');
+  if (!match) throw new Error(`package.json's start script does not run "node [flags] --import tsx src/main.ts": ${pkg.scripts.start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 /** The real server (`src/main.ts` under node with the tsx loader: one process, so /proc shows the server itself). */
 export async function startAppServer(opts: AppServerOptions): Promise<Child> {
   const port = await freePort();
@@ -124,7 +133,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<Child> {
     SECRET_KEY_BASE: BENCH_SECRET_KEY_BASE,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };
-  const nodeArgs = [...(opts.traceGc ? ['--trace-gc'] : []), ...(opts.nodeArgs ?? [])];
+  const nodeArgs = [...startFlags(), ...(opts.traceGc ? ['--trace-gc'] : []), ...(opts.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env,

@@ -19,45 +19,58 @@ export async function detectTypeOfBytes(sample: Uint8Array): Promise<DetectedTyp
 }
 
 /**
- * Peeks at the first `sampleBytes` of `source` and detects their type, without losing any byte: the returned
- * `stream` yields the whole content, sample included. Only the sample is held in memory. Errors of `source` come
- * out of the returned promise (while sampling) or of `stream` (after); destroying `stream` destroys `source`.
+ * Reads the first `sampleBytes` of `source` and detects their type, without losing any byte: the returned `stream`
+ * yields the whole content, sample included (the sample is put back with `unshift`, so it is `source` itself unless
+ * the source ended within the sample). Only the sample is held in memory. Errors of `source` come out of the returned
+ * promise (while sampling) or of `stream` (after); destroying `stream` destroys `source`.
  */
 export async function detectType(
   source: Readable,
   options: { sampleBytes?: number } = {},
 ): Promise<{ type: DetectedType | null; stream: Readable }> {
   const sampleBytes = Math.max(1, options.sampleBytes ?? DEFAULT_SAMPLE_BYTES);
-  const iterator: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLength = 0;
-  let ended = false;
-  while (headLength < sampleBytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    head.push(chunk);
-    headLength += chunk.length;
-  }
-  const sample = Buffer.concat(head, headLength);
-  const type = await detectTypeOfBytes(sample.subarray(0, sampleBytes));
-
-  async function* replay(): AsyncGenerator<Buffer> {
-    if (sample.length > 0) yield sample;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  const stream = Readable.from(replay(), { objectMode: false });
-  // a consumer that gives up before reading must still release the source
-  stream.once('close', () => {
-    if (!source.destroyed && !source.readableEnded) source.destroy();
+  const ended = await new Promise<boolean>((resolve, reject) => {
+    const stop = () => {
+      source.off('readable', onReadable);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(true);
+    };
+    const onClose = () => onError(new Error('the stream closed before it ended'));
+    const onReadable = () => {
+      let chunk: Buffer | string | null;
+      while (headLength < sampleBytes && (chunk = source.read()) !== null) {
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        head.push(bytes);
+        headLength += bytes.length;
+      }
+      if (headLength >= sampleBytes) {
+        stop();
+        resolve(false);
+      }
+    };
+    if (source.errored) return reject(source.errored);
+    // from now until the caller consumes the stream an error must not go unhandled; consumers still see it (the
+    // stream is then errored)
+    source.on('error', () => undefined);
+    source.on('error', onError);
+    source.on('end', onEnd);
+    source.on('close', onClose);
+    source.on('readable', onReadable);
   });
-  return { type, stream };
+  const sample = head.length === 1 ? head[0]! : Buffer.concat(head, headLength);
+  const type = await detectTypeOfBytes(sample.subarray(0, sampleBytes));
+  if (ended) return { type, stream: Readable.from(sample.length > 0 ? [sample] : [], { objectMode: false }) };
+  source.unshift(sample);
+  return { type, stream: source };
 }

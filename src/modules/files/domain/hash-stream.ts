@@ -31,7 +31,8 @@ export class HashingStream extends Transform {
   private result: ContentDigest | null = null;
 
   constructor(options: { maxBytes?: number } = {}) {
-    super();
+    // a 1 MiB buffer on each side lets hashing run ahead of slower writers instead of waiting on every 64 KiB chunk
+    super({ highWaterMark: MiB });
     const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
     if (!(max >= 0)) throw new RangeError(`invalid maxBytes ${options.maxBytes}`);
     this.maxBytes = max;
