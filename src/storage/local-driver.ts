@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -88,13 +89,17 @@ export class LocalDriver implements StorageDriver {
     const dir = dirname(target);
     const temp = join(dir, `${TEMP_PREFIX}${randomUUID()}`);
     const counter = new ByteCounter(meta.size);
+    let out: WriteStream | null = null;
     try {
       await mkdir(dir, { recursive: true });
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', flush: this.fsync, highWaterMark: WRITE_BUFFER }));
+      out = createWriteStream(temp, { flags: 'wx', flush: this.fsync, highWaterMark: WRITE_BUFFER });
+      await pipeline(body, counter, out);
       await rename(temp, target);
       return { size: counter.bytes };
     } catch (error) {
       body.destroy();
+      // the file may still be opening or flushing: remove it only once its stream has closed
+      if (out && !out.closed) await once(out, 'close').catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);
       throw await this.mapError(error);
     }

@@ -174,6 +174,18 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
     expect((await readFile(join(bucketRoot, blobPath(sha)))).equals(data)).toBe(true);
   });
 
+  test.each([
+    ['one buffered body with its Content-Length', 'raw'],
+    ['a FormData body', 'form'],
+  ])('the exact bytes arrive whatever the body is cut into (%s)', async (_label, how) => {
+    const data = randomBytes(300_000 + (how === 'raw' ? 1 : 2));
+    const part = { name: `whole-${how}.bin`, type: 'application/octet-stream', data };
+    const result = how === 'raw' ? await uploadRaw(app, UploadDocument, part, { headers: alice.headers }) : await upload(alice, part);
+    const file = uploaded(result).file;
+    expect([file.size, file.fileChecksum]).toEqual([data.length, sha256(data)]);
+    expect((await fetchBytes(app, file.url)).body.equals(data)).toBe(true);
+  });
+
   test('an empty file is stored and served (0 bytes, SHA-256 of nothing)', async () => {
     const file = uploaded(await upload(alice, { name: 'empty.dat', data: new Uint8Array(0) })).file;
     expect(file).toMatchObject({ size: 0, fileChecksum: sha256(new Uint8Array(0)), copies: 1 });

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
@@ -33,8 +34,15 @@ const BucketStatus = builder.objectRef<BucketHealth>('BucketStatus').implement({
 
 const MiB = 1024 * 1024;
 
+/** Every column: what opening the bucket's driver (health check) needs. */
+const ALL_BUCKET_COLUMNS = Object.fromEntries(Object.values(Prisma.BucketScalarFieldEnum).map((column) => [column, true])) as Record<
+  Prisma.BucketScalarFieldEnum,
+  true
+>;
+
 builder.prismaNode('Bucket', {
   id: { field: 'uuid' },
+  select: { uuid: true },
   fields: (t) => ({
     uuid: t.expose('uuid', { type: 'UUID' }),
     name: t.exposeString('name'),
@@ -52,18 +60,20 @@ builder.prismaNode('Bucket', {
     pathPrefix: t.exposeString('pathPrefix', { nullable: true }),
     enabled: t.exposeBoolean('enabled'),
     priority: t.exposeInt('priority'),
-    maxSizeMb: t.float({ nullable: true, resolve: (b) => (b.maxSizeMb === null ? null : Number(b.maxSizeMb)) }),
+    maxSizeMb: t.float({ nullable: true, select: { maxSizeMb: true }, resolve: (b) => (b.maxSizeMb === null ? null : Number(b.maxSizeMb)) }),
     accessType: t.exposeString('accessType'),
     usedBytes: t.float({ resolve: async (b, _args, ctx) => (await usageFor(ctx)).get(b.uuid) ?? 0 }),
     freeBytes: t.float({
       nullable: true,
       description: 'Null when the bucket has no size limit.',
+      select: { maxSizeMb: true },
       resolve: async (b, _args, ctx) =>
         b.maxSizeMb === null ? null : Math.max(0, Number(b.maxSizeMb) * MiB - ((await usageFor(ctx)).get(b.uuid) ?? 0)),
     }),
     status: t.field({
       type: BucketStatus,
       description: 'Whether the storage answers right now (checked on request; an unreachable bucket is reported, not fatal).',
+      select: ALL_BUCKET_COLUMNS,
       resolve: (b, _args, ctx) => ctx.services.buckets.health(b),
     }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),

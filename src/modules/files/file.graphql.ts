@@ -23,8 +23,11 @@ builder.prismaNode('StorageDimension', {
   }),
 });
 
+// File, FileInstance, FileLocation and Bucket load only the columns the query asks for (select mode): listings stay
+// small, and a bucket's credentials are read only where a field needs them.
 builder.prismaNode('FileLocation', {
   id: { field: 'uuid' },
+  select: { uuid: true },
   fields: (t) => ({
     uuid: t.expose('uuid', { type: 'UUID' }),
     path: t.exposeString('path'),
@@ -39,6 +42,7 @@ builder.prismaNode('FileLocation', {
 
 builder.prismaNode('FileInstance', {
   id: { field: 'uuid' },
+  select: { uuid: true },
   fields: (t) => ({
     uuid: t.expose('uuid', { type: 'UUID' }),
     variantName: t.exposeString('variantName'),
@@ -46,7 +50,7 @@ builder.prismaNode('FileInstance', {
     mimeType: t.exposeString('mimeType'),
     ext: t.exposeString('ext'),
     checksum: t.exposeString('checksum'),
-    size: t.float({ resolve: (i) => Number(i.size) }),
+    size: t.float({ select: { size: true }, resolve: (i) => Number(i.size) }),
     width: t.exposeInt('width', { nullable: true }),
     height: t.exposeInt('height', { nullable: true }),
     processingStatus: t.exposeString('processingStatus'),
@@ -63,6 +67,7 @@ builder.prismaNode('FileInstance', {
 
 builder.prismaNode('File', {
   id: { field: 'uuid' },
+  select: { uuid: true },
   fields: (t) => ({
     uuid: t.expose('uuid', { type: 'UUID' }),
     originalFileName: t.exposeString('originalFileName'),
@@ -73,7 +78,7 @@ builder.prismaNode('File', {
     ext: t.exposeString('ext'),
     fileChecksum: t.exposeString('fileChecksum'),
     userFileChecksum: t.exposeString('userFileChecksum'),
-    size: t.float({ resolve: (f) => Number(f.size) }),
+    size: t.float({ select: { size: true }, resolve: (f) => Number(f.size) }),
     width: t.exposeInt('width', { nullable: true }),
     height: t.exposeInt('height', { nullable: true }),
     duration: t.exposeInt('duration', { nullable: true }),

@@ -94,6 +94,19 @@ describe('detectType (peek without consuming)', () => {
     expect((await collect(stream)).equals(data)).toBe(true);
   });
 
+  test('a source that delivers its last bytes and its end at once keeps every byte', async () => {
+    const data = Buffer.concat([PNG, Buffer.alloc(300_000, 0xcd)]);
+    const source = new Readable({
+      read() {
+        this.push(data);
+        this.push(null);
+      },
+    });
+    const { type, stream } = await detectType(source, { sampleBytes: 1000 });
+    expect(type?.mime).toBe('image/png');
+    expect((await collect(stream)).equals(data)).toBe(true);
+  });
+
   test('a source error while sampling rejects', async () => {
     const broken = new Readable({ read() { this.destroy(new Error('aborted upload')); } });
     await expect(detectType(broken)).rejects.toThrow('aborted upload');

@@ -31,7 +31,8 @@ export async function detectType(
   const sampleBytes = Math.max(1, options.sampleBytes ?? DEFAULT_SAMPLE_BYTES);
   const head: Buffer[] = [];
   let headLength = 0;
-  const ended = await new Promise<boolean>((resolve, reject) => {
+  const joined = () => (head.length === 1 ? head[0]! : Buffer.concat(head, headLength));
+  const taken = await new Promise<{ sample: Buffer; ended: boolean }>((resolve, reject) => {
     const stop = () => {
       source.off('readable', onReadable);
       source.off('end', onEnd);
@@ -44,7 +45,7 @@ export async function detectType(
     };
     const onEnd = () => {
       stop();
-      resolve(true);
+      resolve({ sample: joined(), ended: true });
     };
     const onClose = () => onError(new Error('the stream closed before it ended'));
     const onReadable = () => {
@@ -56,7 +57,10 @@ export async function detectType(
       }
       if (headLength >= sampleBytes) {
         stop();
-        resolve(false);
+        // back in front at once: a source whose last bytes were just read would otherwise end before the caller reads
+        const sample = joined();
+        source.unshift(sample);
+        resolve({ sample, ended: false });
       }
     };
     if (source.errored) return reject(source.errored);
@@ -68,9 +72,7 @@ export async function detectType(
     source.on('close', onClose);
     source.on('readable', onReadable);
   });
-  const sample = head.length === 1 ? head[0]! : Buffer.concat(head, headLength);
-  const type = await detectTypeOfBytes(sample.subarray(0, sampleBytes));
-  if (ended) return { type, stream: Readable.from(sample.length > 0 ? [sample] : [], { objectMode: false }) };
-  source.unshift(sample);
-  return { type, stream: source };
+  const type = await detectTypeOfBytes(taken.sample.subarray(0, sampleBytes));
+  if (!taken.ended) return { type, stream: source };
+  return { type, stream: Readable.from(taken.sample.length > 0 ? [taken.sample] : [], { objectMode: false }) };
 }
