@@ -85,6 +85,14 @@ const ListWithFiles = graphql(`
   }
 `);
 
+const ListWithParents = graphql(`
+  query EntitiesDataListParents($entity: String!, $first: Int!) {
+    entityData(entity: $entity, first: $first) {
+      edges { node { title parentUuid parent { title status entity { name } } } }
+    }
+  }
+`);
+
 const ReadItem = graphql(`
   query EntitiesDataItem($uuid: UUID!) {
     entityDataItem(uuid: $uuid) { uuid title fileFields { key files { uuid originalFileName } } }
@@ -408,6 +416,36 @@ describe.each(backends)('entity data on %s', (_name, open) => {
       const anonymous = await execute(app, ListData, { entity: books, first: 10 });
       expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
+  });
+
+  test('a parent is shown only where the viewer may see it (a draft parent is null for readers), in the same statement', async () => {
+    const tree = (await createEntity([{ type: 'text', key: 'note', label: 'Note' }])).name;
+    const draftRoot = await createRow({ entity: tree, title: 'Draft root' });
+    const openRoot = await createRow({ entity: tree, title: 'Open root', status: 'published' });
+    await createRow({ entity: tree, title: 'Under draft', status: 'published', parentUuid: draftRoot.uuid });
+    await createRow({ entity: tree, title: 'Under open', status: 'published', parentUuid: openRoot.uuid });
+    const parents = async (headers: Record<string, string>) => {
+      const r = await execute(app, ListWithParents, { entity: tree, first: 10 }, headers);
+      expect(r.errors).toBeUndefined();
+      return Object.fromEntries(r.data!.entityData.edges.map((e) => [e.node.title, [e.node.parentUuid, e.node.parent?.title ?? null]]));
+    };
+    expect(await parents(user.headers)).toEqual({
+      'Open root': [null, null],
+      'Under draft': [draftRoot.uuid, null],
+      'Under open': [openRoot.uuid, 'Open root'],
+    });
+    expect(await parents(admin.headers)).toEqual({
+      'Draft root': [null, null],
+      'Open root': [null, null],
+      'Under draft': [draftRoot.uuid, 'Draft root'],
+      'Under open': [openRoot.uuid, 'Open root'],
+    });
+    const start = backend.queries.length;
+    await execute(app, ListWithParents, { entity: tree, first: 10 }, admin.headers);
+    const withParents = backend.queries.length - start;
+    const again = backend.queries.length;
+    await execute(app, ListData, { entity: tree, first: 10 }, admin.headers);
+    expect(withParents).toBe(backend.queries.length - again);
   });
 
   test('updates merge data, keep positions, and check parents', async () => {

@@ -33,7 +33,7 @@ const EntityDataFileFieldRef = builder.objectRef<FileFieldShape>('EntityDataFile
   }),
 });
 
-builder.prismaNode('EntityData', {
+const EntityDataRef = builder.prismaNode('EntityData', {
   id: { field: 'uuid' },
   description: "An entry of an entity: a title, optional slug, status and `data` validated against the entity's fields.",
   fields: (t) => ({
@@ -47,7 +47,6 @@ builder.prismaNode('EntityData', {
     createdByUuid: t.expose('createdByUuid', { type: 'UUID', nullable: true }),
     position: t.exposeInt('position', { nullable: true }),
     parentUuid: t.expose('parentUuid', { type: 'UUID', nullable: true }),
-    parent: t.relation('parent', { nullable: true }),
     fileFields: t.field({
       type: [EntityDataFileFieldRef],
       description: "The entity's file and image fields, in definition order, with their referenced files.",
@@ -78,6 +77,24 @@ builder.prismaNode('EntityData', {
     dateUpdated: t.expose('dateUpdated', { type: 'DateTime' }),
   }),
 });
+
+builder.prismaObjectField('EntityData', 'parent', (t) =>
+  t.field({
+    type: EntityDataRef,
+    nullable: true,
+    description: 'The parent entry; null when there is none or the viewer may not see it (not published, for non-managers).',
+    select: (_args, _ctx, nestedSelection) => ({
+      parent: nestedSelection({ select: { status: true, entity: { select: { status: true } } } }),
+    }),
+    resolve: (row, _args, ctx) => {
+      const parent = row.parent;
+      if (!parent) return null;
+      const published = parent.status === 'published' && parent.entity.status === 'published';
+      // the nested selection holds what the query asks of the parent (typed here as the two columns this field adds)
+      return published || ctx.services.entities.canManage(ctx.viewer) ? (parent as never) : null;
+    },
+  }),
+);
 
 const EntityFieldFilter = builder.inputType('EntityFieldFilter', {
   description: 'Conditions on one field value in `data` (all given conditions must hold).',
