@@ -17,6 +17,9 @@ export type ImageInspection = {
   bitDepth: number | null;
 };
 
+/** At most 8 bits per sample (or unknown): can be decoded once into 8-bit pixels for several variants without loss. */
+export const isEightBit = (info: Pick<ImageInspection, 'bitDepth'>) => info.bitDepth === null || info.bitDepth <= 8;
+
 const BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
 
 /**

@@ -18,7 +18,7 @@ import { isPermanent, PermanentMediaError, reasonOf, ToolMissingError } from './
 import { sharedDecodeSize } from './domain/shared-decode.js';
 import { extractFrame, probeVideo, transcodeVideo } from './ffmpeg.js';
 import type { FileEvents, FileProcessingEvent } from './file-events.js';
-import { decodeScaled, inspectImage, isTransparent, renderImage, type DecodedImage } from './image-renderer.js';
+import { decodeScaled, inspectImage, isEightBit, isTransparent, renderImage, type DecodedImage } from './image-renderer.js';
 import type { FileJobData, MediaQueue } from './media-queue.js';
 import type { ToolPaths } from './media-tools.js';
 import { readPdfInfo, renderFirstPage } from './poppler.js';
@@ -216,7 +216,7 @@ export function createMediaService(deps: MediaServiceDeps) {
         focalPoint: focalPointOf(file.metadata),
       },
       sourcePath: path,
-      shareDecode: info.bitDepth === null || info.bitDepth <= 8,
+      shareDecode: isEightBit(info),
       videoPath: null,
       frameAt: 0,
       blocked: null,
@@ -282,7 +282,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       const raster = await inspectImage(page, maxInputPixels);
       result.source = { kind: 'pdf', width: raster.width, height: raster.height };
       result.sourcePath = page;
-      result.shareDecode = raster.bitDepth === null || raster.bitDepth <= 8;
+      result.shareDecode = isEightBit(raster);
     } catch (error) {
       if (!isPermanent(error)) throw error;
       result.blocked = reasonOf(error);
