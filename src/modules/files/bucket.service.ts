@@ -17,21 +17,36 @@ export function asCandidate(row: BucketWithUsage) {
 }
 export type BucketHealth = { ok: true } | { ok: false; reason: string };
 
+/** Usage ledger rows (all buckets) above which a read folds them. */
+export const LEDGER_FOLD_AT = 1000;
+
 /** Buckets: admin CRUD with encrypted secrets, usage from file_locations, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
   const { db, log, secretKey } = deps;
   const registry = createStorageRegistry(deps.storage);
 
-  /** Bytes stored per bucket: each distinct object counted once, however many file rows share it. */
+  /**
+   * Bytes stored per bucket: each distinct object counted once, however many file rows share it. Summed from the
+   * usage ledger the database keeps (V31), so the cost does not grow with the number of stored files; a ledger
+   * longer than `LEDGER_FOLD_AT` rows is folded into one row per bucket.
+   */
   async function usage(): Promise<Map<string, number>> {
-    const rows = await db.$queryRaw<{ bucket_uuid: string; used: bigint | number }[]>`
-      SELECT d.bucket_uuid, SUM(d.size)::bigint AS used
-        FROM (SELECT DISTINCT l.bucket_uuid, l.path, i.size
-                FROM phoenix_kit_file_locations l
-                JOIN phoenix_kit_file_instances i ON i.uuid = l.file_instance_uuid
-               WHERE l.status = 'active') d
-       GROUP BY d.bucket_uuid`;
+    const rows = await db.$queryRaw<{ bucket_uuid: string; used: bigint | number; entries: number }[]>`
+      SELECT bucket_uuid, SUM(bytes)::bigint AS used, COUNT(*)::int AS entries
+        FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid`;
+    if (rows.reduce((n, r) => n + r.entries, 0) > LEDGER_FOLD_AT) await foldLedger();
     return new Map(rows.map((r) => [r.bucket_uuid, Number(r.used)]));
+  }
+
+  /**
+   * Replaces the ledger's rows with one per bucket, in one statement: readers see the sums before or after, and two
+   * folds at once each move only the rows they deleted.
+   */
+  async function foldLedger(): Promise<void> {
+    await db.$executeRaw`
+      WITH gone AS (DELETE FROM phoenix_kit_bucket_usage RETURNING bucket_uuid, bytes)
+      INSERT INTO phoenix_kit_bucket_usage (bucket_uuid, bytes)
+      SELECT bucket_uuid, SUM(bytes) FROM gone GROUP BY bucket_uuid`;
   }
 
   function driverFor(bucket: Bucket): StorageDriver {
@@ -54,6 +69,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
 
   return {
     usage,
+    foldLedger,
     driverFor,
     health,
 

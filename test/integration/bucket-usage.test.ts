@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Db } from '../../src/db/database.js';
+import { migrateDown, migrateUp } from '../../src/db/migrations/runner.js';
+import { LEDGER_FOLD_AT } from '../../src/modules/files/bucket.service.js';
+import { graphql } from '../gql/index.js';
+import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { uploadVia } from '../helpers/upload.js';
+
+const UploadDocument = graphql(`
+  mutation BucketUsageUpload($input: UploadFileInput!) {
+    uploadFile(input: $input) {
+      __typename
+      ... on MutationUploadFileSuccess { data { duplicate file { uuid } } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+describe.each(backends)('bucket usage kept by the database on %s', (_name, open) => {
+  let backend: Backend;
+  let db: Db;
+  let app: App;
+  let users: TestUser[];
+  let second: string;
+
+  /** The definition: bytes of the distinct objects (bucket + path) that have at least one active location. */
+  async function counted(): Promise<Record<string, number>> {
+    const rows = await db.$queryRaw<{ bucket_uuid: string; used: bigint }[]>`
+      SELECT d.bucket_uuid, SUM(d.size)::bigint AS used
+        FROM (SELECT DISTINCT l.bucket_uuid, l.path, i.size
+                FROM phoenix_kit_file_locations l
+                JOIN phoenix_kit_file_instances i ON i.uuid = l.file_instance_uuid
+               WHERE l.status = 'active') d
+       GROUP BY d.bucket_uuid`;
+    return Object.fromEntries(rows.filter((r) => Number(r.used) !== 0).map((r) => [r.bucket_uuid, Number(r.used)]));
+  }
+
+  async function kept(): Promise<Record<string, number>> {
+    const usage = await app.services.buckets.usage();
+    return Object.fromEntries([...usage].filter(([, used]) => used !== 0));
+  }
+
+  async function expectKeptEqualsCounted(label: string) {
+    const expected = await counted();
+    expect(await kept(), label).toEqual(expected);
+    return expected;
+  }
+
+  async function upload(user: TestUser, data: Buffer): Promise<{ uuid: string; duplicate: boolean }> {
+    const result = await uploadVia(app, UploadDocument, { name: 'usage.bin', type: 'application/octet-stream', data }, { headers: user.headers });
+    const payload = result.data?.uploadFile;
+    if (payload?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(result));
+    return { uuid: payload.data.file.uuid, duplicate: payload.data.duplicate };
+  }
+
+  const locationsOf = (fileUuid: string) => db.fileLocation.findMany({ where: { fileInstance: { fileUuid } }, orderBy: { uuid: 'asc' } });
+
+  beforeAll(async () => {
+    backend = await open();
+    db = backend.database.prisma;
+    app = createTestApp(backend);
+    users = [];
+    for (let i = 0; i < 4; i++) users.push(await signUp(app));
+    second = (await app.services.buckets.create({ name: 'Second', provider: 'local', endpoint: 'buckets/second' })).uuid;
+    await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
+  });
+  afterAll(() => backend?.close());
+
+  test('follows uploads, shared bytes, copies that fail and come back, and deletions', async () => {
+    const [alice, bob] = users as [TestUser, TestUser];
+    const shared = randomBytes(70_000);
+    const first = await upload(alice, shared);
+    const one = await expectKeptEqualsCounted('one file, two copies');
+    expect(Object.keys(one)).toHaveLength(2);
+    expect(Object.values(one)).toEqual([70_000, 70_000]);
+
+    const bobs = await upload(bob, shared); // bob's own row, alice's bytes
+    expect(bobs.duplicate).toBe(false);
+    expect(await upload(alice, shared)).toMatchObject({ uuid: first.uuid, duplicate: true });
+    const other = await upload(alice, randomBytes(5_000));
+    expect(Object.values(await expectKeptEqualsCounted('shared bytes counted once'))).toEqual([75_000, 75_000]);
+
+    // one copy of alice's fails: bob's location still holds that object active
+    const [aliceCopy, aliceOtherCopy] = await locationsOf(first.uuid);
+    await db.fileLocation.update({ where: { uuid: aliceCopy!.uuid }, data: { status: 'failed' } });
+    await expectKeptEqualsCounted('one of two sharers failed');
+    // bob's copy in the same bucket fails too: the object no longer counts there
+    const bobCopy = (await locationsOf(bobs.uuid)).find((l) => l.bucketUuid === aliceCopy!.bucketUuid)!;
+    await db.fileLocation.update({ where: { uuid: bobCopy.uuid }, data: { status: 'failed' } });
+    const dropped = await expectKeptEqualsCounted('every sharer failed');
+    expect(dropped[aliceCopy!.bucketUuid]).toBe(5_000);
+    // both come back in one statement, with an unrelated row changed alongside
+    await db.fileLocation.updateMany({
+      where: { uuid: { in: [aliceCopy!.uuid, bobCopy.uuid, aliceOtherCopy!.uuid] } },
+      data: { status: 'active', lastVerifiedAt: new Date() },
+    });
+    expect(Object.values(await expectKeptEqualsCounted('copies back'))).toEqual([75_000, 75_000]);
+
+    // a copy moved to another path counts at its new place
+    await db.fileLocation.update({ where: { uuid: aliceOtherCopy!.uuid }, data: { path: `${aliceOtherCopy!.path}.moved` } });
+    await expectKeptEqualsCounted('a copy moved');
+    await db.fileLocation.update({ where: { uuid: aliceOtherCopy!.uuid }, data: { path: aliceOtherCopy!.path } });
+
+    await app.services.files.remove(null, first.uuid); // bob still shares the bytes
+    expect(Object.values(await expectKeptEqualsCounted('alice deleted, bob keeps the bytes'))).toEqual([75_000, 75_000]);
+    await app.services.files.remove(null, bobs.uuid);
+    expect(Object.values(await expectKeptEqualsCounted('last sharer deleted'))).toEqual([5_000, 5_000]);
+    await app.services.files.remove(null, other.uuid);
+    await expectKeptEqualsCounted('all deleted');
+  });
+
+  test('many uploads and deletions at once, of shared and distinct bytes, keep it exact', async () => {
+    const bodies = Array.from({ length: 6 }, (_, i) => randomBytes(1_000 + i * 100));
+    const results = await Promise.all(
+      Array.from({ length: 36 }, (_, i) => upload(users[i % users.length]!, bodies[i % bodies.length]!)),
+    );
+    await expectKeptEqualsCounted('after 36 concurrent uploads');
+    const distinct = [...new Set(results.map((r) => r.uuid))];
+    // delete half while the same bytes are uploaded again
+    await Promise.all([
+      ...distinct.slice(0, distinct.length / 2).map((uuid) => app.services.files.remove(null, uuid)),
+      ...Array.from({ length: 12 }, (_, i) => upload(users[(i + 1) % users.length]!, bodies[i % bodies.length]!)),
+    ]);
+    await expectKeptEqualsCounted('after concurrent deletions and uploads');
+  });
+
+  test('the ledger is folded to one row per bucket when it grows, the sums unchanged', async () => {
+    for (let i = 0; i < 5; i++) await upload(users[0]!, randomBytes(2_000));
+    const before = await expectKeptEqualsCounted('before folding');
+    expect(await db.bucketUsage.count()).toBeGreaterThan(Object.keys(before).length);
+    // folds racing each other and uploads
+    await Promise.all([
+      app.services.buckets.foldLedger(),
+      app.services.buckets.foldLedger(),
+      upload(users[1]!, randomBytes(3_000)),
+      app.services.buckets.foldLedger(),
+    ]);
+    await app.services.buckets.foldLedger();
+    await expectKeptEqualsCounted('after folding');
+    const rows = await db.bucketUsage.groupBy({ by: ['bucketUuid'], _count: true });
+    expect(rows.every((r) => r._count === 1)).toBe(true);
+
+    // a long ledger is folded by the read itself
+    const [bucketUuid] = Object.keys(before);
+    await db.bucketUsage.createMany({
+      data: Array.from({ length: LEDGER_FOLD_AT + 1 }, (_, i) => ({ bucketUuid: bucketUuid!, bytes: i % 2 === 0 ? 7n : -7n })),
+    });
+    const usage = await app.services.buckets.usage();
+    expect(usage.get(bucketUuid!)).toBe((await counted())[bucketUuid!]! + 7);
+    expect(await db.bucketUsage.count()).toBeLessThanOrEqual(Object.keys(before).length);
+    await db.bucketUsage.create({ data: { bucketUuid: bucketUuid!, bytes: -7n } });
+    await expectKeptEqualsCounted('extra rows taken back');
+  });
+
+  test('migration 31 counts what was stored before it; its down removes the bookkeeping', async () => {
+    await upload(users[2]!, randomBytes(4_000));
+    const expected = await expectKeptEqualsCounted('before the roundtrip');
+    const sql = backend.database.sql;
+    await migrateDown(sql, { version: 30 });
+    const left = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'phoenix_kit_file_locations_objects_on_%'`,
+    );
+    expect(left[0]!.n).toBe(0);
+    await migrateUp(sql);
+    expect(await kept()).toEqual(expected);
+    await upload(users[3]!, randomBytes(6_000));
+    await expectKeptEqualsCounted('after the roundtrip, kept again');
+  });
+});
