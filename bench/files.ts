@@ -35,7 +35,7 @@ import {
   type Target,
 } from './lib/client.js';
 import { ProcWatch, rssBytes, toMiB, type ProcSample } from './lib/proc.js';
-import { startAppServer, startBaselineServer, type Child, type GcCounts } from './lib/processes.js';
+import { startAppServer, startBaselineServer, startListReference, type Child, type GcCounts } from './lib/processes.js';
 import { fmt, resultsTable, type Row } from './lib/report.js';
 import { countStatements } from './lib/statements.js';
 
@@ -171,6 +171,37 @@ async function listLoad(t: Target, token: string, connections: number, durationM
     }),
   );
   return { latencies, failures, firstFailure };
+}
+
+/**
+ * Figure 3's reference on the same database: the listing reference server (bench/list-reference-server.ts) must give
+ * the real server's answer byte for byte, then is loaded like the server. CPU of the process and of its postgres
+ * backends (the database's other sessions are idle meanwhile).
+ */
+async function measureListReference(
+  databaseUrl: string,
+  token: string,
+  expected: unknown,
+  durationMs: number,
+  backends: () => Promise<number[] | null>,
+) {
+  const reference = await startListReference(databaseUrl);
+  try {
+    const t = target(reference.port, 10);
+    const answer = await gql(t, LIST_QUERY, {}, token);
+    if (JSON.stringify(answer) !== JSON.stringify(expected)) {
+      throw new Error(`the listing reference answers differently: ${JSON.stringify(answer).slice(0, 400)}`);
+    }
+    await listLoad(t, token, 10, Math.min(2_000, durationMs / 2)); // warm-up
+    const watch = new ProcWatch(reference.pid, 50, await backends());
+    const load = await listLoad(t, token, 10, durationMs);
+    const sample = watch.stop(await backends());
+    if (load.failures > 0) throw new Error(`listing reference: ${load.failures} failed requests; first: ${load.firstFailure}`);
+    const n = Math.max(1, load.latencies.length);
+    return { reqPerSec: n / (sample.wallMs / 1000), cpuPerReq: sample.cpuMs / n, pgPerReq: (sample.companionCpuMs ?? 0) / n };
+  } finally {
+    await reference.stop();
+  }
 }
 
 const oneLine = (sql: string) => {
@@ -393,6 +424,13 @@ export async function run(opts: Options): Promise<void> {
           `p50 ${fmt(percentile(lat, 50), 2)} ms, p99 ${fmt(percentile(lat, 99), 2)} ms; server RSS peak ${fmt(toMiB(listSample.rssPeak))} MiB`,
       );
       say(`      ${cpuLine(listSample, n, 'request', listGcDelta)}`);
+      const reference = scratch ? await measureListReference(scratch.url, lister.token, first, listMs, companions) : null;
+      if (reference) {
+        say(
+          `    reference (yoga + graphql-js + pg, hand-written SQL, same answer): ${fmt(reference.reqPerSec)} req/s, ` +
+            `${fmt(reference.cpuPerReq, 2)} CPU-ms/request (+ postgres ${fmt(reference.pgPerReq, 2)} ms)`,
+        );
+      }
 
       const counted = await countStatements({
         query: LIST_QUERY,
@@ -429,6 +467,17 @@ export async function run(opts: Options): Promise<void> {
           target: `≤ ${TARGETS.listCpuMs} ms`,
           pass: cpuPerReq <= TARGETS.listCpuMs,
         },
+        ...(reference
+          ? [
+              {
+                figure: '',
+                metric: 'reference CPU per request',
+                value: `${fmt(reference.cpuPerReq, 2)} ms (server = ${fmt(cpuPerReq / reference.cpuPerReq, 1)}×)`,
+                target: 'report',
+                pass: null,
+              },
+            ]
+          : []),
         { figure: '', metric: 'throughput', value: `${fmt(reqPerSec)} req/s`, target: 'report', pass: null },
         {
           figure: '',

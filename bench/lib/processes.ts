@@ -149,20 +149,33 @@ export async function startAppServer(opts: AppServerOptions): Promise<Child> {
   return handle;
 }
 
-/** The minimal baseline: node:http + busboy + fs, nothing else (bench/baseline-server.ts). */
-export async function startBaselineServer(dir: string): Promise<Child> {
+/** A reference server of the bench (`bench/<script>`), ready at /healthz; `flags`: with the server's node flags. */
+async function startReference(name: string, script: string, env: Record<string, string>, flags: string[] = []): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), UPLOAD_DIR: dir },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const handle = track('baseline', child, port);
+  const handle = track(name, child, port);
   try {
-    await waitReady(child, 'baseline', port, '/healthz', handle.output);
+    await waitReady(child, name, port, '/healthz', handle.output);
   } catch (error) {
     await handle.stop();
     throw error;
   }
   return handle;
+}
+
+/** The minimal upload baseline: node:http + busboy + fs, nothing else (bench/baseline-server.ts). */
+export function startBaselineServer(dir: string): Promise<Child> {
+  return startReference('baseline', 'bench/baseline-server.ts', { UPLOAD_DIR: dir });
+}
+
+/** The listing reference: yoga + graphql-js + pg with hand-written SQL (bench/list-reference-server.ts), run as the server is. */
+export function startListReference(databaseUrl: string): Promise<Child> {
+  return startReference('list reference', 'bench/list-reference-server.ts', {
+    DATABASE_URL: databaseUrl,
+    SECRET_KEY_BASE: BENCH_SECRET_KEY_BASE,
+  }, startFlags());
 }
