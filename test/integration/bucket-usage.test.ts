@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
@@ -110,6 +111,23 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
     expect(Object.values(await expectKeptEqualsCounted('last sharer deleted'))).toEqual([5_000, 5_000]);
     await app.services.files.remove(null, other.uuid);
     await expectKeptEqualsCounted('all deleted');
+  });
+
+  test('image variants and a tile pyramid are counted, and go with their file', async () => {
+    const noise = randomBytes(640 * 480 * 3);
+    const image = await sharp(noise, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+    const before = await expectKeptEqualsCounted('before the image');
+    const { uuid } = await upload(users[1]!, image);
+    await app.services.media.runJob({ fileUuid: uuid });
+    expect(await db.fileInstance.count({ where: { fileUuid: uuid } })).toBeGreaterThan(1);
+    await app.services.settings.update({ key: 'storage_tile_generation_enabled', value: 'true' });
+    expect(await app.services.tiles.tile(uuid, 10, 0, 0, 'jpg')).not.toBeNull();
+    await app.services.tiles.settled();
+    expect(await db.file.count({ where: { parentFileUuid: uuid } })).toBeGreaterThan(2);
+    const stored = await expectKeptEqualsCounted('variants and tiles stored');
+    for (const [bucket, used] of Object.entries(stored)) expect(used).toBeGreaterThan(before[bucket] ?? 0);
+    await app.services.files.remove(null, uuid);
+    expect(await expectKeptEqualsCounted('the image deleted')).toEqual(before);
   });
 
   test('many uploads and deletions at once, of shared and distinct bytes, keep it exact', async () => {
