@@ -8,7 +8,7 @@ import { LEDGER_FOLD_AT } from '../../src/modules/files/bucket.service.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { uploadVia } from '../helpers/upload.js';
+import { listTree, tempDataDir, uploadVia } from '../helpers/upload.js';
 
 const UploadDocument = graphql(`
   mutation BucketUsageUpload($input: UploadFileInput!) {
@@ -26,6 +26,7 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
   let app: App;
   let users: TestUser[];
   let second: string;
+  let dataDir: string;
 
   /** The definition: bytes of the distinct objects (bucket + path) that have at least one active location. */
   async function counted(): Promise<Record<string, number>> {
@@ -62,7 +63,8 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
   beforeAll(async () => {
     backend = await open();
     db = backend.database.prisma;
-    app = createTestApp(backend);
+    dataDir = tempDataDir();
+    app = createTestApp(backend, { env: { DATA_DIR: dataDir } });
     users = [];
     for (let i = 0; i < 4; i++) users.push(await signUp(app));
     second = (await app.services.buckets.create({ name: 'Second', provider: 'local', endpoint: 'buckets/second' })).uuid;
@@ -128,6 +130,22 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
     for (const [bucket, used] of Object.entries(stored)) expect(used).toBeGreaterThan(before[bucket] ?? 0);
     await app.services.files.remove(null, uuid);
     expect(await expectKeptEqualsCounted('the image deleted')).toEqual(before);
+  });
+
+  test('deleting a file whose pyramid holds more objects than one release batch leaves no byte and no row behind', async () => {
+    const storedBefore = (await listTree(dataDir)).filter((p) => !p.startsWith('tmp/'));
+    const before = await expectKeptEqualsCounted('before the big image');
+    const noise = randomBytes(3000 * 3000 * 3);
+    const image = await sharp(noise, { raw: { width: 3000, height: 3000, channels: 3 } }).jpeg({ quality: 70 }).toBuffer();
+    const { uuid } = await upload(users[2]!, image);
+    expect(await app.services.tiles.tile(uuid, 12, 0, 0, 'jpg')).not.toBeNull();
+    await app.services.tiles.settled();
+    const objects = await db.fileLocation.count({ where: { fileInstance: { file: { parentFileUuid: uuid } } } });
+    expect(objects).toBeGreaterThan(2 * 200); // more than two release batches (two copies of each tile)
+    await app.services.files.remove(null, uuid);
+    expect(await db.file.count({ where: { OR: [{ uuid }, { parentFileUuid: uuid }] } })).toBe(0);
+    expect((await listTree(dataDir)).filter((p) => !p.startsWith('tmp/'))).toEqual(storedBefore);
+    expect(await expectKeptEqualsCounted('the big image deleted')).toEqual(before);
   });
 
   test('many uploads and deletions at once, of shared and distinct bytes, keep it exact', async () => {

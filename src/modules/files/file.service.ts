@@ -18,6 +18,7 @@ import { HashingStream } from './domain/hash-stream.js';
 import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.js';
 import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
+import { mapLimit } from '../../util/map-limit.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,6 +26,10 @@ export type UploadSource = Readonly<{ filename: string; mimetype: string; create
 export type UploadResult = { file: File; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
+
+/** Objects released per transaction after a deletion, and deleted from storage at once within it. */
+const RELEASE_BATCH = 200;
+const RELEASE_CONCURRENCY = 16;
 
 /** Types a browser may run as a document (scripts): stored and served as opaque bytes instead. */
 const UNSAFE_TYPES = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
@@ -41,9 +46,10 @@ export function userFileChecksum(userUuid: string, fileChecksum: string): string
 
 /** Serialises every decision about one stored object (promote, reference, delete) across processes. */
 export async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<string>): Promise<void> {
-  for (const path of [...new Set(paths)].sort()) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`phoenix_kit_object:${path}`}))`;
-  }
+  const keys = [...new Set(paths)].sort().map((path) => `phoenix_kit_object:${path}`);
+  if (keys.length === 0) return;
+  // one statement however many objects (a pyramid has thousands); unnest yields the keys, and so takes the locks, in order
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`;
 }
 
 /** Queues the processing job (variants, metadata) of a stored file; absent: files are `active` at once. */
@@ -59,24 +65,38 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
 
   /**
    * Removes the bytes of `objects` that no location row points at any more. Runs after the deleting transaction has
-   * committed, under the same per-object lock uploads take, so an upload cannot start referencing an object between
-   * the check and the delete.
+   * committed, under the same per-object locks uploads take, so an upload cannot start referencing an object between
+   * the check and the delete. `RELEASE_BATCH` objects per transaction: one statement locks them, one finds those still
+   * referenced; the rest are deleted from their buckets, `RELEASE_CONCURRENCY` at a time.
    */
   async function releaseObjects(objects: readonly StoredObject[]): Promise<void> {
-    for (const object of objects) {
+    for (let start = 0; start < objects.length; start += RELEASE_BATCH) {
+      const batch = objects.slice(start, start + RELEASE_BATCH);
       try {
         await db.$transaction(
           async (tx) => {
-            await lockObjects(tx, [object.path]);
-            const refs = await tx.fileLocation.count({ where: { bucketUuid: object.bucketUuid, path: object.path } });
-            if (refs > 0) return;
-            const bucket = await tx.bucket.findUnique({ where: { uuid: object.bucketUuid } });
-            if (bucket) await buckets.driverFor(bucket).delete(object.path as StorageKey);
+            await lockObjects(tx, batch.map((o) => o.path));
+            const referenced = await tx.fileLocation.findMany({
+              where: { path: { in: [...new Set(batch.map((o) => o.path))] } },
+              select: { bucketUuid: true, path: true },
+            });
+            const kept = new Set(referenced.map((l) => `${l.bucketUuid}/${l.path}`));
+            const free = batch.filter((o) => !kept.has(`${o.bucketUuid}/${o.path}`));
+            if (free.length === 0) return;
+            const rows = await tx.bucket.findMany({ where: { uuid: { in: [...new Set(free.map((o) => o.bucketUuid))] } } });
+            const drivers = new Map(rows.map((b) => [b.uuid, buckets.driverFor(b)]));
+            await mapLimit(free, RELEASE_CONCURRENCY, async (object) => {
+              try {
+                await drivers.get(object.bucketUuid)?.delete(object.path as StorageKey);
+              } catch (error) {
+                log.error({ err: error, ...object }, 'could not remove stored bytes; they will be retried by the storage sweep');
+              }
+            });
           },
           { timeout: 120_000, maxWait: 60_000 },
         );
       } catch (error) {
-        log.error({ err: error, ...object }, 'could not remove stored bytes; they will be retried by the storage sweep');
+        log.error({ err: error, objects: batch.length }, 'could not remove stored bytes; they will be retried by the storage sweep');
       }
     }
   }

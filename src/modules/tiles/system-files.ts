@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from '../files/bucket.service.js';
 import { BucketUnavailableError } from '../files/file.errors.js';
+import { mapLimit } from '../../util/map-limit.js';
 
 /** One file a parent owns (a tile, a manifest): its storage key doubles as its unique `file_name` under the parent. */
 export type SystemFileInput = Readonly<{
@@ -66,19 +67,6 @@ function toSystemFile(row: StoredRow): SystemFile | null {
     metadata: row.metadata,
     instance: { ...instance, size: Number(instance.size) },
   };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
