@@ -20,7 +20,7 @@ export type BucketHealth = { ok: true } | { ok: false; reason: string };
 /** Usage ledger rows (all buckets) above which a read folds them. */
 export const LEDGER_FOLD_AT = 1000;
 
-/** Buckets: admin CRUD with encrypted secrets, usage from file_locations, and one storage driver per bucket. */
+/** Buckets: admin CRUD with encrypted secrets, usage from the ledger the database keeps, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
   const { db, log, secretKey } = deps;
   const registry = createStorageRegistry(deps.storage);
