@@ -20,7 +20,7 @@ const UploadDocument = graphql(`
   }
 `);
 
-describe.each(backends)('bucket usage kept by the database on %s', (_name, open) => {
+describe.each(backends)('bucket usage and copies kept by the database on %s', (_name, open) => {
   let backend: Backend;
   let db: Db;
   let app: App;
@@ -45,9 +45,19 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
     return Object.fromEntries([...usage].filter(([, used]) => used !== 0));
   }
 
+  /** Instances whose kept `active_copies` differs from the count of their active locations. */
+  async function miscountedCopies(): Promise<Array<{ uuid: string; kept: number; counted: number }>> {
+    return db.$queryRaw`
+      SELECT i.uuid, i.active_copies AS kept, COUNT(l.uuid) FILTER (WHERE l.status = 'active')::int AS counted
+        FROM phoenix_kit_file_instances i LEFT JOIN phoenix_kit_file_locations l ON l.file_instance_uuid = i.uuid
+       GROUP BY i.uuid HAVING i.active_copies <> COUNT(l.uuid) FILTER (WHERE l.status = 'active')`;
+  }
+
+  /** Bucket usage and every instance's active copies as kept by the database equal their definitions. */
   async function expectKeptEqualsCounted(label: string) {
     const expected = await counted();
     expect(await kept(), label).toEqual(expected);
+    expect(await miscountedCopies(), label).toEqual([]);
     return expected;
   }
 
@@ -191,13 +201,13 @@ describe.each(backends)('bucket usage kept by the database on %s', (_name, open)
     await expectKeptEqualsCounted('extra rows taken back');
   });
 
-  test('migration 31 counts what was stored before it; its down removes the bookkeeping', async () => {
+  test('migrations 31 and 33 count what was stored before them; their downs remove the bookkeeping', async () => {
     await upload(users[2]!, randomBytes(4_000));
     const expected = await expectKeptEqualsCounted('before the roundtrip');
     const sql = backend.database.sql;
     await migrateDown(sql, { version: 30 });
     const left = await sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'phoenix_kit_file_locations_objects_on_%'`,
+      `SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'phoenix_kit_file_locations_%_on_%'`,
     );
     expect(left[0]!.n).toBe(0);
     await migrateUp(sql);

@@ -23,19 +23,18 @@ export function createReplicationService(deps: {
     return clampCopies(await settings.get('storage_redundancy_copies'));
   }
 
-  /** Instances (of non-system and system files alike) with fewer active copies than the target. */
+  /**
+   * Instances (of non-system and system files alike) with fewer active copies than the target; `active_copies` is kept
+   * by the database (V33) and indexed for completed instances, so this reads the short ones only.
+   */
   async function shortfalls(limit = 10_000): Promise<ReplicaShortfall[]> {
     const copies = await target();
     const rows = await db.$queryRaw<
       { instance_uuid: string; file_uuid: string; path: string; size: bigint; mime_type: string; copies: number }[]
     >`
-      SELECT i.uuid AS instance_uuid, i.file_uuid, i.file_name AS path, i.size, i.mime_type,
-             count(l.uuid) FILTER (WHERE l.status = 'active')::int AS copies
+      SELECT i.uuid AS instance_uuid, i.file_uuid, i.file_name AS path, i.size, i.mime_type, i.active_copies AS copies
         FROM phoenix_kit_file_instances i
-        LEFT JOIN phoenix_kit_file_locations l ON l.file_instance_uuid = i.uuid
-       WHERE i.processing_status = 'completed'
-       GROUP BY i.uuid
-      HAVING count(l.uuid) FILTER (WHERE l.status = 'active') < ${copies}
+       WHERE i.processing_status = 'completed' AND i.active_copies < ${copies}
        ORDER BY i.uuid
        LIMIT ${limit}`;
     return rows.map((r) => ({
