@@ -103,14 +103,13 @@ builder.prismaNode('File', {
     }),
     copies: t.int({
       description: 'Active stored copies of the original.',
-      select: { instances: { where: { variantName: 'original' }, select: { locations: { where: { status: 'active' }, select: { uuid: true } } } } },
-      resolve: (file) => file.instances[0]?.locations.length ?? 0,
+      select: { instances: { where: { variantName: 'original' }, select: { activeCopies: true } } },
+      resolve: (file) => file.instances[0]?.activeCopies ?? 0,
     }),
     underReplicated: t.boolean({
       description: 'Fewer active copies of the original than setting storage_redundancy_copies asks for.',
-      select: { instances: { where: { variantName: 'original' }, select: { locations: { where: { status: 'active' }, select: { uuid: true } } } } },
-      resolve: async (file, _args, ctx) =>
-        (file.instances[0]?.locations.length ?? 0) < (await ctx.services.replication.target()),
+      select: { instances: { where: { variantName: 'original' }, select: { activeCopies: true } } },
+      resolve: async (file, _args, ctx) => (file.instances[0]?.activeCopies ?? 0) < (await ctx.services.replication.target()),
     }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
