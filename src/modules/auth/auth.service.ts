@@ -195,13 +195,23 @@ export function createAuthService(deps: AuthServiceDeps) {
       const raw = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
       const tokenHash = raw ? hashToken(raw) : null;
       if (!tokenHash) return null;
+      // every request starts here: only the columns the checks and the viewer need
       const session = await db.userToken.findUnique({
         where: { context_token: { context: 'session', token: tokenHash } },
         relationLoadStrategy: 'join',
-        include: {
+        select: {
+          uuid: true,
+          insertedAt: true,
+          ipAddress: true,
+          userAgentHash: true,
           user: {
-            include: {
-              roleAssignments: { where: { isActive: true }, include: { role: { include: { permissions: true } } } },
+            select: {
+              uuid: true,
+              isActive: true,
+              roleAssignments: {
+                where: { isActive: true },
+                select: { role: { select: { name: true, permissions: { select: { moduleKey: true } } } } },
+              },
             },
           },
         },
