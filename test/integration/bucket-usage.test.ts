@@ -201,6 +201,28 @@ describe.each(backends)('bucket usage and copies kept by the database on %s', (_
     await expectKeptEqualsCounted('extra rows taken back');
   });
 
+  test('two repairs racing over many under-replicated files add each missing copy once', async () => {
+    await app.services.settings.update({ key: 'storage_redundancy_copies', value: '1' });
+    const uploaded = await Promise.all(Array.from({ length: 30 }, () => upload(users[3]!, randomBytes(1_500))));
+    await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
+    const shortfalls = await app.services.replication.shortfalls();
+    const short = new Set(shortfalls.map((s) => s.fileUuid));
+    for (const { uuid } of uploaded) expect(short.has(uuid)).toBe(true);
+    const missing = shortfalls.reduce((n, s) => n + 2 - s.copies, 0);
+    expect(missing).toBeGreaterThanOrEqual(30);
+    const [a, b] = await Promise.all([app.services.replication.repair(), app.services.replication.repair()]);
+    expect(a.copiesAdded + b.copiesAdded).toBe(missing);
+    expect(a.stillUnderReplicated + b.stillUnderReplicated).toBe(0);
+    for (const { uuid } of uploaded) {
+      const locations = await locationsOf(uuid);
+      expect(locations.filter((l) => l.status === 'active').map((l) => l.bucketUuid).sort()).toEqual(
+        [...new Set(locations.map((l) => l.bucketUuid))].sort(),
+      );
+      expect(locations).toHaveLength(2);
+    }
+    await expectKeptEqualsCounted('after the repairs');
+  });
+
   test('migrations 31 and 33 count what was stored before them; their downs remove the bookkeeping', async () => {
     await upload(users[2]!, randomBytes(4_000));
     const expected = await expectKeptEqualsCounted('before the roundtrip');

@@ -5,6 +5,10 @@ import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, type BucketService } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
 import { lockObjects, type FileService } from './file.service.js';
+import { mapLimit } from '../../util/map-limit.js';
+
+/** Objects copied at once by a repair (copies wait on storage more than on this process). */
+const REPAIR_CONCURRENCY = 8;
 
 export type ReplicaShortfall = { instanceUuid: string; fileUuid: string; path: string; size: number; mimeType: string; copies: number };
 export type RepairReport = { checked: number; copiesAdded: number; stillUnderReplicated: number };
@@ -53,13 +57,14 @@ export function createReplicationService(deps: {
 
     /**
      * Copies under-replicated objects to enabled buckets that lack them (chosen like new uploads), reading from any
-     * healthy copy. Safe to run concurrently: a location row is only added under the object's lock, once.
+     * healthy copy, `REPAIR_CONCURRENCY` objects at a time. Safe to run concurrently: a location row is only added under
+     * the object's lock, once.
      */
     async repair(): Promise<RepairReport> {
       const copies = await target();
       const pending = await shortfalls();
       let copiesAdded = 0;
-      for (const item of pending) {
+      await mapLimit(pending, REPAIR_CONCURRENCY, async (item) => {
         const present = await db.fileLocation.findMany({
           where: { fileInstanceUuid: item.instanceUuid, status: 'active' },
           select: { bucketUuid: true },
@@ -70,7 +75,7 @@ export function createReplicationService(deps: {
           candidates.map(asCandidate),
           { fileSize: item.size, copies: copies - present.length },
         );
-        if (selection.kind === 'none' || present.length === 0) continue;
+        if (selection.kind === 'none' || present.length === 0) return;
         for (const { row: bucket } of selection.buckets) {
           try {
             const source = await files.open({ uuid: item.instanceUuid, fileName: item.path });
@@ -101,7 +106,7 @@ export function createReplicationService(deps: {
             log.warn({ err: error, instance: item.instanceUuid, bucket: bucket.uuid }, 'repair copy failed');
           }
         }
-      }
+      });
       const report = { checked: pending.length, copiesAdded, stillUnderReplicated: (await shortfalls()).length };
       log.info(report, 'storage repair finished');
       return report;
