@@ -9,6 +9,7 @@ type BenchOptions = { quick: boolean; postgres: boolean; cpuProf: boolean; only:
 const benches: Record<string, () => Promise<{ run(opts: BenchOptions): Promise<void> }>> = {
   files: () => import('./files.js'),
   media: () => import('./media.js'),
+  scale: () => import('./scale.js'),
 };
 
 const args = process.argv.slice(2);
