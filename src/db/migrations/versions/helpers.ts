@@ -70,3 +70,38 @@ BEGIN
   END IF;
 END $$`;
 }
+
+export type RowChange = 'insert' | 'update' | 'delete';
+const ROW_CHANGES: readonly RowChange[] = ['insert', 'update', 'delete'];
+
+/**
+ * One statement-level trigger on `table` per kind of change, each running `body(change)` (plpgsql statements) with
+ * the statement's rows as the transition tables `new_rows` (insert, update) and `old_rows` (update, delete). Function
+ * and trigger are both named `<table>_<name>_on_<change>`. Returns the statements of `up` and of `down`.
+ */
+export function statementTriggers(
+  ctx: MigrationContext,
+  table: string,
+  name: string,
+  body: (change: RowChange) => string,
+): { up: string[]; down: string[] } {
+  const named = (change: RowChange) => `${table}_${name}_on_${change}`;
+  const transition = (change: RowChange) =>
+    change === 'insert' ? 'NEW TABLE AS new_rows' : change === 'delete' ? 'OLD TABLE AS old_rows' : 'OLD TABLE AS old_rows NEW TABLE AS new_rows';
+  const drop = (change: RowChange) => `DROP TRIGGER IF EXISTS ${named(change)} ON ${ctx.t(table)}`;
+  return {
+    up: ROW_CHANGES.flatMap((change) => [
+      `CREATE OR REPLACE FUNCTION ${ctx.t(named(change))}() RETURNS trigger
+  LANGUAGE plpgsql AS $fn$
+BEGIN
+${body(change)}
+  RETURN NULL;
+END
+$fn$`,
+      drop(change),
+      `CREATE TRIGGER ${named(change)} AFTER ${change.toUpperCase()} ON ${ctx.t(table)}
+    REFERENCING ${transition(change)} FOR EACH STATEMENT EXECUTE FUNCTION ${ctx.t(named(change))}()`,
+    ]),
+    down: ROW_CHANGES.flatMap((change) => [drop(change), `DROP FUNCTION IF EXISTS ${ctx.t(named(change))}()`]),
+  };
+}

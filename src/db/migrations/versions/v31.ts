@@ -1,5 +1,5 @@
 import type { MigrationContext } from '../types.js';
-import { addConstraint, defineVersion, uuidV7Default } from './helpers.js';
+import { addConstraint, defineVersion, statementTriggers, uuidV7Default, type RowChange } from './helpers.js';
 
 /**
  * Bucket usage kept up to date by the database, so choosing buckets for an upload no longer sums every stored
@@ -9,19 +9,18 @@ import { addConstraint, defineVersion, uuidV7Default } from './helpers.js';
  * counter row; readers sum it, and the application folds it into one row per bucket now and then.
  */
 
-type Change = 'insert' | 'update' | 'delete';
-
 /**
  * The active-location changes of one statement, as (bucket_uuid, path, file_instance_uuid, n) rows: +1 for a row
  * that became an active location of an object, -1 for one that stopped being one.
  */
-function changes(change: Change): string {
+function changes(change: RowChange): string {
   const added = `SELECT bucket_uuid, path, file_instance_uuid, 1 AS n FROM new_rows WHERE status = 'active'`;
   const removed = `SELECT bucket_uuid, path, NULL::uuid AS file_instance_uuid, -1 AS n FROM old_rows WHERE status = 'active'`;
   return change === 'insert' ? added : change === 'delete' ? removed : `${added} UNION ALL ${removed}`;
 }
 
-function syncFunction(ctx: MigrationContext, change: Change): string {
+/** The trigger body: objects' refs by the statement's net change, and the ledger rows of objects that came or went. */
+function syncObjects(ctx: MigrationContext, change: RowChange): string {
   const objects = ctx.t('phoenix_kit_bucket_objects');
   const ledger = ctx.t('phoenix_kit_bucket_usage');
   const buckets = ctx.t('phoenix_kit_buckets');
@@ -30,10 +29,7 @@ function syncFunction(ctx: MigrationContext, change: Change): string {
       d AS (SELECT bucket_uuid, path, (array_agg(file_instance_uuid) FILTER (WHERE file_instance_uuid IS NOT NULL))[1] AS inst,
                    SUM(n)::integer AS n
               FROM c GROUP BY bucket_uuid, path HAVING SUM(n) <> 0)`;
-  return `CREATE OR REPLACE FUNCTION ${ctx.t(`phoenix_kit_bucket_objects_on_${change}`)}() RETURNS trigger
-  LANGUAGE plpgsql AS $fn$
-BEGIN
-  -- objects in key order, so two statements touching the same objects lock them in the same order
+  return `  -- objects in key order, so two statements touching the same objects lock them in the same order
   WITH ${net},
        up AS (
          INSERT INTO ${objects} AS o (bucket_uuid, path, size, refs)
@@ -56,21 +52,11 @@ BEGIN
   INSERT INTO ${ledger} (bucket_uuid, bytes)
   SELECT gone.bucket_uuid, -SUM(gone.size) FROM gone
    WHERE EXISTS (SELECT 1 FROM ${buckets} b WHERE b.uuid = gone.bucket_uuid)
-   GROUP BY gone.bucket_uuid;
-  RETURN NULL;
-END
-$fn$`;
+   GROUP BY gone.bucket_uuid;`;
 }
 
-function trigger(ctx: MigrationContext, change: Change): string {
-  const transition = change === 'insert' ? 'NEW TABLE AS new_rows' : change === 'delete' ? 'OLD TABLE AS old_rows' : 'OLD TABLE AS old_rows NEW TABLE AS new_rows';
-  return `CREATE TRIGGER phoenix_kit_file_locations_objects_on_${change}
-    AFTER ${change.toUpperCase()} ON ${ctx.t('phoenix_kit_file_locations')}
-    REFERENCING ${transition}
-    FOR EACH STATEMENT EXECUTE FUNCTION ${ctx.t(`phoenix_kit_bucket_objects_on_${change}`)}()`;
-}
-
-const CHANGES: readonly Change[] = ['insert', 'update', 'delete'];
+const triggers = (ctx: MigrationContext) =>
+  statementTriggers(ctx, 'phoenix_kit_file_locations', 'objects', (change) => syncObjects(ctx, change));
 
 export default defineVersion(
   31,
@@ -114,17 +100,10 @@ export default defineVersion(
      ON CONFLICT DO NOTHING`,
     `INSERT INTO ${ctx.t('phoenix_kit_bucket_usage')} (bucket_uuid, bytes)
      SELECT bucket_uuid, SUM(size) FROM ${ctx.t('phoenix_kit_bucket_objects')} GROUP BY bucket_uuid`,
-    ...CHANGES.map((change) => syncFunction(ctx, change)),
-    ...CHANGES.flatMap((change) => [
-      `DROP TRIGGER IF EXISTS phoenix_kit_file_locations_objects_on_${change} ON ${ctx.t('phoenix_kit_file_locations')}`,
-      trigger(ctx, change),
-    ]),
+    ...triggers(ctx).up,
   ],
   (ctx) => [
-    ...CHANGES.flatMap((change) => [
-      `DROP TRIGGER IF EXISTS phoenix_kit_file_locations_objects_on_${change} ON ${ctx.t('phoenix_kit_file_locations')}`,
-      `DROP FUNCTION IF EXISTS ${ctx.t(`phoenix_kit_bucket_objects_on_${change}`)}()`,
-    ]),
+    ...triggers(ctx).down,
     `DROP TABLE IF EXISTS ${ctx.t('phoenix_kit_bucket_usage')}`,
     `DROP TABLE IF EXISTS ${ctx.t('phoenix_kit_bucket_objects')}`,
   ],

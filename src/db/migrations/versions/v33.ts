@@ -1,46 +1,28 @@
 import type { MigrationContext } from '../types.js';
-import { addConstraint, defineVersion } from './helpers.js';
+import { addConstraint, defineVersion, statementTriggers, type RowChange } from './helpers.js';
 
 /**
  * `file_instances.active_copies`: the instance's active locations, kept by statement triggers on file_locations, so
  * finding under-replicated files (storage health, the repair job) reads an index instead of counting every location.
  */
 
-type Change = 'insert' | 'update' | 'delete';
-const CHANGES: readonly Change[] = ['insert', 'update', 'delete'];
-
 /** (file_instance_uuid, n): +1 per row that became an active location, -1 per row that stopped being one. */
-function changes(change: Change): string {
+function changes(change: RowChange): string {
   const added = `SELECT file_instance_uuid, 1 AS n FROM new_rows WHERE status = 'active'`;
   const removed = `SELECT file_instance_uuid, -1 AS n FROM old_rows WHERE status = 'active'`;
   return change === 'insert' ? added : change === 'delete' ? removed : `${added} UNION ALL ${removed}`;
 }
 
-const functionName = (ctx: MigrationContext, change: Change) => ctx.t(`phoenix_kit_file_instances_copies_on_${change}`);
-const triggerName = (change: Change) => `phoenix_kit_file_locations_copies_on_${change}`;
-
-function syncFunction(ctx: MigrationContext, change: Change): string {
-  const instances = ctx.t('phoenix_kit_file_instances');
-  return `CREATE OR REPLACE FUNCTION ${functionName(ctx, change)}() RETURNS trigger
-  LANGUAGE plpgsql AS $fn$
-BEGIN
-  UPDATE ${instances} i SET active_copies = GREATEST(i.active_copies + d.n, 0)
+const triggers = (ctx: MigrationContext) =>
+  statementTriggers(
+    ctx,
+    'phoenix_kit_file_locations',
+    'copies',
+    (change) => `  UPDATE ${ctx.t('phoenix_kit_file_instances')} i SET active_copies = GREATEST(i.active_copies + d.n, 0)
     FROM (SELECT file_instance_uuid, SUM(n)::integer AS n FROM (${changes(change)}) c
            GROUP BY file_instance_uuid HAVING SUM(n) <> 0) d
-   WHERE i.uuid = d.file_instance_uuid;
-  RETURN NULL;
-END
-$fn$`;
-}
-
-function trigger(ctx: MigrationContext, change: Change): string {
-  const transition =
-    change === 'insert' ? 'NEW TABLE AS new_rows' : change === 'delete' ? 'OLD TABLE AS old_rows' : 'OLD TABLE AS old_rows NEW TABLE AS new_rows';
-  return `CREATE TRIGGER ${triggerName(change)}
-    AFTER ${change.toUpperCase()} ON ${ctx.t('phoenix_kit_file_locations')}
-    REFERENCING ${transition}
-    FOR EACH STATEMENT EXECUTE FUNCTION ${functionName(ctx, change)}()`;
-}
+   WHERE i.uuid = d.file_instance_uuid;`,
+  );
 
 export default defineVersion(
   33,
@@ -54,17 +36,10 @@ export default defineVersion(
     addConstraint(ctx, 'phoenix_kit_file_instances', 'phoenix_kit_file_instances_active_copies_check', 'CHECK (active_copies >= 0)'),
     `CREATE INDEX IF NOT EXISTS phoenix_kit_file_instances_completed_active_copies_index
        ON ${ctx.t('phoenix_kit_file_instances')} (active_copies) WHERE processing_status = 'completed'`,
-    ...CHANGES.map((change) => syncFunction(ctx, change)),
-    ...CHANGES.flatMap((change) => [
-      `DROP TRIGGER IF EXISTS ${triggerName(change)} ON ${ctx.t('phoenix_kit_file_locations')}`,
-      trigger(ctx, change),
-    ]),
+    ...triggers(ctx).up,
   ],
   (ctx) => [
-    ...CHANGES.flatMap((change) => [
-      `DROP TRIGGER IF EXISTS ${triggerName(change)} ON ${ctx.t('phoenix_kit_file_locations')}`,
-      `DROP FUNCTION IF EXISTS ${functionName(ctx, change)}()`,
-    ]),
+    ...triggers(ctx).down,
     `DROP INDEX IF EXISTS ${ctx.schema}.phoenix_kit_file_instances_completed_active_copies_index`,
     `ALTER TABLE IF EXISTS ${ctx.t('phoenix_kit_file_instances')} DROP CONSTRAINT IF EXISTS phoenix_kit_file_instances_active_copies_check`,
     `ALTER TABLE IF EXISTS ${ctx.t('phoenix_kit_file_instances')} DROP COLUMN IF EXISTS active_copies`,
