@@ -240,6 +240,41 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     expect(await holders(blobOf(all))).toEqual(['a', 'b', 'local']);
   });
 
+  test('an upload is a fixed number of SQL statements, whatever the copy count, for new, shared and duplicate bytes', async () => {
+    await layout({ local: {}, a: {}, b: {} });
+    const counted = async (data: Buffer, as: TestUser) => {
+      const before = backend.queries.length;
+      const result = await uploadVia(app, UploadDocument, { name: 'n.bin', type: 'application/octet-stream', data }, { headers: as.headers });
+      const statements = backend.queries.slice(before);
+      const payload = result.data?.uploadFile;
+      if (payload?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(result));
+      return { statements, data: payload.data };
+    };
+    const bob = await signUp(app);
+    const shapes: Record<string, number[]> = { fresh: [], shared: [], duplicate: [] };
+    for (const copies of [1, 3]) {
+      await setCopies(copies);
+      await upload(randomBytes(KiB)); // reloads the settings the change invalidated
+      const data = randomBytes(20 * KiB);
+      const fresh = await counted(data, alice);
+      expect(fresh.data.file.copies).toBe(copies);
+      const shared = await counted(data, bob);
+      expect(shared.data.file.copies).toBe(copies);
+      const duplicate = await counted(data, alice);
+      expect(duplicate.data).toMatchObject({ duplicate: true, file: { uuid: fresh.data.file.uuid } });
+      // the file row, its instance and every location are written by one statement
+      expect(fresh.statements.filter((q) => /INSERT INTO/i.test(q))).toHaveLength(1);
+      expect(shared.statements.filter((q) => /INSERT INTO/i.test(q))).toHaveLength(1);
+      expect(duplicate.statements.filter((q) => /INSERT INTO/i.test(q))).toHaveLength(0);
+      shapes.fresh!.push(fresh.statements.length);
+      shapes.shared!.push(shared.statements.length);
+      shapes.duplicate!.push(duplicate.statements.length);
+    }
+    // session, buckets with usage, object lock, stored-bytes lookup, insert, commit, payload (copies and instances in one
+    // statement); a duplicate skips the insert
+    expect(shapes).toEqual({ fresh: [7, 7], shared: [7, 7], duplicate: [6, 6] });
+  });
+
   test('priority-0 buckets are filled emptiest first (most free space under max_size_mb)', async () => {
     await setCopies(1);
     const max = { local: 12, a: 11, b: 10 };

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
-import type { Bucket } from '../../generated/prisma/client.js';
+import { Prisma, type Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import { BucketConfigError } from '../../storage/storage-errors.js';
@@ -19,6 +19,31 @@ export type BucketHealth = { ok: true } | { ok: false; reason: string };
 
 /** Usage ledger rows (all buckets) above which a read folds them. */
 export const LEDGER_FOLD_AT = 1000;
+
+/** Every column of a bucket row under its Prisma field name (the type makes the list complete), for raw reads. */
+const BUCKET_COLUMNS = {
+  uuid: 'uuid',
+  name: 'name',
+  provider: 'provider',
+  region: 'region',
+  endpoint: 'endpoint',
+  bucketName: 'bucket_name',
+  accessKeyId: 'access_key_id',
+  secretAccessKey: 'secret_access_key',
+  cdnUrl: 'cdn_url',
+  pathPrefix: 'path_prefix',
+  enabled: 'enabled',
+  priority: 'priority',
+  maxSizeMb: 'max_size_mb',
+  accessType: 'access_type',
+  insertedAt: 'inserted_at',
+  updatedAt: 'updated_at',
+} satisfies Record<keyof Bucket, string>;
+const bucketColumns = Prisma.raw(
+  Object.entries(BUCKET_COLUMNS)
+    .map(([field, column]) => `b.${column} AS "${field}"`)
+    .join(', '),
+);
 
 /** Buckets: admin CRUD with encrypted secrets, usage from the ledger the database keeps, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
@@ -75,8 +100,16 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
 
     /** Enabled buckets with their used bytes (for selection). */
     async enabledWithUsage(): Promise<BucketWithUsage[]> {
-      const [buckets, used] = await Promise.all([db.bucket.findMany({ where: { enabled: true } }), usage()]);
-      return buckets.map((b) => ({ ...b, usedBytes: used.get(b.uuid) ?? 0 }));
+      // one statement (every upload runs it): the rows, their sums from the ledger, and the ledger's length
+      const rows = await db.$queryRaw<(Bucket & { used: bigint; ledgerRows: number })[]>`
+        SELECT ${bucketColumns}, COALESCE(usage.bytes, 0)::bigint AS used,
+               (SELECT COUNT(*) FROM phoenix_kit_bucket_usage)::int AS "ledgerRows"
+          FROM phoenix_kit_buckets AS b
+          LEFT JOIN (SELECT bucket_uuid, SUM(bytes) AS bytes FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid) AS usage
+                 ON usage.bucket_uuid = b.uuid
+         WHERE b.enabled`;
+      if ((rows[0]?.ledgerRows ?? 0) > LEDGER_FOLD_AT) await foldLedger();
+      return rows.map(({ used, ledgerRows: _, ...bucket }) => ({ ...bucket, usedBytes: Number(used) }));
     },
 
     async create(input: BucketInput): Promise<Bucket> {

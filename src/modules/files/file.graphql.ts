@@ -65,6 +65,15 @@ builder.prismaNode('FileInstance', {
   }),
 });
 
+/**
+ * `copies` and `underReplicated` read the instances with the same arguments as the `instances` field, so a query asking
+ * for both is still one statement (selections of one relation merge only when their arguments are equal).
+ */
+const instanceOrder = { variantName: 'asc' } as const;
+const originalCopies = { orderBy: instanceOrder, select: { variantName: true, activeCopies: true } } as const;
+const copiesOfOriginal = (instances: readonly { variantName: string; activeCopies: number }[]) =>
+  instances.find((i) => i.variantName === 'original')?.activeCopies ?? 0;
+
 builder.prismaNode('File', {
   id: { field: 'uuid' },
   select: { uuid: true },
@@ -88,7 +97,7 @@ builder.prismaNode('File', {
     systemManaged: t.exposeBoolean('systemManaged'),
     user: t.relation('user', { nullable: true }),
     parentFile: t.relation('parent', { nullable: true }),
-    instances: t.relation('instances', { query: { orderBy: { variantName: 'asc' } } }),
+    instances: t.relation('instances', { query: { orderBy: instanceOrder } }),
     commentMedia: t.relation('commentMedia', { query: { orderBy: { uuid: 'asc' } } }),
     url: t.string({
       description: 'Token URL of a variant (default: the original). With expiresInSeconds the URL stops working then.',
@@ -103,13 +112,13 @@ builder.prismaNode('File', {
     }),
     copies: t.int({
       description: 'Active stored copies of the original.',
-      select: { instances: { where: { variantName: 'original' }, select: { activeCopies: true } } },
-      resolve: (file) => file.instances[0]?.activeCopies ?? 0,
+      select: { instances: originalCopies },
+      resolve: (file) => copiesOfOriginal(file.instances),
     }),
     underReplicated: t.boolean({
       description: 'Fewer active copies of the original than setting storage_redundancy_copies asks for.',
-      select: { instances: { where: { variantName: 'original' }, select: { activeCopies: true } } },
-      resolve: async (file, _args, ctx) => (file.instances[0]?.activeCopies ?? 0) < (await ctx.services.replication.target()),
+      select: { instances: originalCopies },
+      resolve: async (file, _args, ctx) => copiesOfOriginal(file.instances) < (await ctx.services.replication.target()),
     }),
     insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),

@@ -19,11 +19,12 @@ import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.j
 import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
 import { mapLimit } from '../../util/map-limit.js';
+import { findStored, insertOriginal, type StoredFile } from './upload-rows.js';
 
 const MiB = 1024 * 1024;
 
 export type UploadSource = Readonly<{ filename: string; mimetype: string; createReadStream(): Readable }>;
-export type UploadResult = { file: File; duplicate: boolean };
+export type UploadResult = { file: StoredFile; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
 
@@ -230,48 +231,29 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         const result = await db.$transaction(
           async (tx) => {
             await lockObjects(tx, [key]);
-            const mine = await tx.file.findUnique({ where: { userFileChecksum: dedupKey } });
+            const { mine, donor } = await findStored(tx, dedupKey, key, sha256);
             if (mine) return { file: mine, duplicate: true, reused: true };
             // bytes another user already stored: link to their copies, store nothing new
-            const donor = await tx.fileLocation.findMany({
-              where: { path: key, status: 'active', fileInstance: { variantName: 'original', checksum: sha256 } },
-              distinct: ['bucketUuid'],
-              select: { bucketUuid: true, priority: true },
-            });
             const locations =
-              donor.length > 0
-                ? donor.map((d) => ({ bucketUuid: d.bucketUuid, priority: d.priority }))
-                : landed.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
+              donor.length > 0 ? donor : landed.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
             if (donor.length === 0) {
               for (const t of landed) await t.driver.move(tempKey, key);
               promoted = landed.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
             }
-            const file = await tx.file.create({
-              data: {
-                originalFileName,
-                fileName: `${sha256}.${ext}`,
-                filePath: key.slice(0, key.lastIndexOf('/')),
-                mimeType,
-                fileType,
-                ext,
-                fileChecksum: sha256,
-                userFileChecksum: dedupKey,
-                size: BigInt(size),
-                status,
-                userUuid: viewer.uuid,
-                instances: {
-                  create: {
-                    variantName: 'original',
-                    fileName: key,
-                    mimeType,
-                    ext,
-                    checksum: sha256,
-                    size: BigInt(size),
-                    processingStatus: 'completed',
-                    locations: { create: locations.map((l) => ({ path: key, status: 'active', ...l })) },
-                  },
-                },
-              },
+            const file = await insertOriginal(tx, {
+              originalFileName,
+              fileName: `${sha256}.${ext}`,
+              filePath: key.slice(0, key.lastIndexOf('/')),
+              mimeType,
+              fileType,
+              ext,
+              sha256,
+              dedupKey,
+              size,
+              status,
+              userUuid: viewer.uuid,
+              key,
+              locations,
             });
             return { file, duplicate: false, reused: donor.length > 0 };
           },
