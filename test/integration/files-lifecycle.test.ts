@@ -201,6 +201,25 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
       expect((await remove(alice, trashed.uuid)).data?.deleteFile.__typename).toBe('MutationDeleteFileSuccess');
     });
 
+    test('the name search is a substring ILIKE that the trigram index (V34) serves', async () => {
+      const before = backend.queries.length;
+      expect((await list(alice, { search: 'quarterly' })).map((f) => f.uuid)).toEqual([aliceFiles[0]!.uuid]);
+      const search = backend.queries.slice(before).filter((q) => q.includes('"original_file_name" ILIKE'));
+      expect(search, 'the statement the listing sent').toHaveLength(1);
+      expect(search[0]).toContain(`"original_file_name" ILIKE ('%' || $`);
+      // with sequential and plain index scans priced out, only an index that can answer the ILIKE avoids a seq scan
+      const plan = await backend.database.sql.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        await tx.query('SET LOCAL enable_indexscan = off');
+        const rows = await tx.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN SELECT uuid FROM phoenix_kit_files WHERE original_file_name ILIKE ('%' || $1 || '%')`,
+          ['quarterly'],
+        );
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('phoenix_kit_files_original_file_name_trgm_index');
+    });
+
     test('the search matches % and _ literally (they are not LIKE wildcards)', async () => {
       const percent = await upload(alice, '100% done.txt', Buffer.from(`percent ${randomUUID()}`));
       const underscore = await upload(alice, 'my_file.txt', Buffer.from(`underscore ${randomUUID()}`));

@@ -102,11 +102,11 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     async enabledWithUsage(): Promise<BucketWithUsage[]> {
       // one statement (every upload runs it): the rows, their sums from the ledger, and the ledger's length
       const rows = await db.$queryRaw<(Bucket & { used: bigint; ledgerRows: number })[]>`
-        SELECT ${bucketColumns}, COALESCE(usage.bytes, 0)::bigint AS used,
+        SELECT ${bucketColumns}, COALESCE(ledger.bytes, 0)::bigint AS used,
                (SELECT COUNT(*) FROM phoenix_kit_bucket_usage)::int AS "ledgerRows"
           FROM phoenix_kit_buckets AS b
-          LEFT JOIN (SELECT bucket_uuid, SUM(bytes) AS bytes FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid) AS usage
-                 ON usage.bucket_uuid = b.uuid
+          LEFT JOIN (SELECT bucket_uuid, SUM(bytes) AS bytes FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid) AS ledger
+                 ON ledger.bucket_uuid = b.uuid
          WHERE b.enabled`;
       if ((rows[0]?.ledgerRows ?? 0) > LEDGER_FOLD_AT) await foldLedger();
       return rows.map(({ used, ledgerRows: _, ...bucket }) => ({ ...bucket, usedBytes: Number(used) }));
