@@ -51,16 +51,26 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
   const registry = createStorageRegistry(deps.storage);
 
   /**
-   * Bytes stored per bucket: each distinct object counted once, however many file rows share it. Summed from the
-   * usage ledger the database keeps (V31), so the cost does not grow with the number of stored files; a ledger
-   * longer than `LEDGER_FOLD_AT` rows is folded into one row per bucket.
+   * Buckets (every one, or only the enabled ones) with the bytes stored in each: each distinct object counted once,
+   * however many file rows share it. One statement reads the rows and their sums from the usage ledger the database
+   * keeps (V31), so the cost does not grow with the number of stored files; a ledger longer than `LEDGER_FOLD_AT` rows
+   * is folded into one row per bucket afterwards.
    */
+  async function withUsage(which: 'all' | 'enabled'): Promise<BucketWithUsage[]> {
+    const rows = await db.$queryRaw<(Bucket & { used: bigint; ledgerRows: number })[]>`
+      SELECT ${bucketColumns}, COALESCE(ledger.bytes, 0)::bigint AS used,
+             (SELECT COUNT(*) FROM phoenix_kit_bucket_usage)::int AS "ledgerRows"
+        FROM phoenix_kit_buckets AS b
+        LEFT JOIN (SELECT bucket_uuid, SUM(bytes) AS bytes FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid) AS ledger
+               ON ledger.bucket_uuid = b.uuid
+       WHERE ${which === 'enabled' ? Prisma.sql`b.enabled` : Prisma.sql`TRUE`}`;
+    if ((rows[0]?.ledgerRows ?? 0) > LEDGER_FOLD_AT) await foldLedger();
+    return rows.map(({ used, ledgerRows: _, ...bucket }) => ({ ...bucket, usedBytes: Number(used) }));
+  }
+
+  /** Bytes stored per bucket (see `withUsage`). */
   async function usage(): Promise<Map<string, number>> {
-    const rows = await db.$queryRaw<{ bucket_uuid: string; used: bigint | number; entries: number }[]>`
-      SELECT bucket_uuid, SUM(bytes)::bigint AS used, COUNT(*)::int AS entries
-        FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid`;
-    if (rows.reduce((n, r) => n + r.entries, 0) > LEDGER_FOLD_AT) await foldLedger();
-    return new Map(rows.map((r) => [r.bucket_uuid, Number(r.used)]));
+    return new Map((await withUsage('all')).map((b) => [b.uuid, b.usedBytes]));
   }
 
   /**
@@ -98,19 +108,8 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     driverFor,
     health,
 
-    /** Enabled buckets with their used bytes (for selection). */
-    async enabledWithUsage(): Promise<BucketWithUsage[]> {
-      // one statement (every upload runs it): the rows, their sums from the ledger, and the ledger's length
-      const rows = await db.$queryRaw<(Bucket & { used: bigint; ledgerRows: number })[]>`
-        SELECT ${bucketColumns}, COALESCE(ledger.bytes, 0)::bigint AS used,
-               (SELECT COUNT(*) FROM phoenix_kit_bucket_usage)::int AS "ledgerRows"
-          FROM phoenix_kit_buckets AS b
-          LEFT JOIN (SELECT bucket_uuid, SUM(bytes) AS bytes FROM phoenix_kit_bucket_usage GROUP BY bucket_uuid) AS ledger
-                 ON ledger.bucket_uuid = b.uuid
-         WHERE b.enabled`;
-      if ((rows[0]?.ledgerRows ?? 0) > LEDGER_FOLD_AT) await foldLedger();
-      return rows.map(({ used, ledgerRows: _, ...bucket }) => ({ ...bucket, usedBytes: Number(used) }));
-    },
+    /** Enabled buckets with their used bytes (for selection; every upload reads them). */
+    enabledWithUsage: () => withUsage('enabled'),
 
     async create(input: BucketInput): Promise<Bucket> {
       const issues = validateBucket(input, null);
