@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
 import type { FilesLifecycleUploadMutation } from '../gql/graphql.js';
@@ -18,7 +18,7 @@ const UploadDocument = graphql(`
     uploadFile(input: $input) {
       __typename
       ... on MutationUploadFileSuccess {
-        data { duplicate file { uuid url fileChecksum originalFileName instances { locations { path bucket { uuid } } } } }
+        data { duplicate file { uuid url status fileChecksum originalFileName instances { locations { path bucket { uuid } } } } }
       }
       ... on Error { message code }
     }
@@ -416,6 +416,47 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
         await app.services.settings.update({ key: 'trash_retention_days', value: '30' });
       }
     });
+  });
+
+  test('a file restored while the prune waits for its row lock stays, with its bytes (re-checked under the lock)', async () => {
+    await app.services.settings.update({ key: 'trash_retention_days', value: '1' });
+    try {
+      const f = await upload(alice, 'restored in time.bin');
+      await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+      await db.file.update({ where: { uuid: f.uuid }, data: { trashedAt: new Date(Date.now() - 10 * 86_400_000) } });
+      let prune: Promise<number> = Promise.resolve(-1);
+      await db.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${f.uuid}::uuid FOR UPDATE`;
+        prune = app.services.files.pruneTrash();
+        // on PostgreSQL the prune has listed the file and now waits for the row; PGlite runs one transaction at a time
+        if (backend.database.kind === 'postgres') {
+          await vi.waitFor(async () => {
+            const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+            expect(waiting!.n).toBeGreaterThan(0);
+          });
+        }
+        await tx.file.update({ where: { uuid: f.uuid }, data: { status: 'active', trashedAt: null } });
+      });
+      expect(await prune).toBe(0);
+      expect(await db.file.findUnique({ where: { uuid: f.uuid }, select: { status: true } })).toEqual({ status: 'active' });
+      expect(existsSync(join(bucketRoot, blob(f)))).toBe(true);
+    } finally {
+      await app.services.settings.update({ key: 'trash_retention_days', value: '30' });
+    }
+  });
+
+  test('uploading the bytes of a trashed file again restores it: the duplicate is never a trashed file', async () => {
+    const data = randomBytes(2500);
+    const f = await upload(alice, 'trashed then again.bin', data);
+    await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+    const again = await uploadVia(app, UploadDocument, { name: 'again.bin', data }, { headers: alice.headers });
+    expect(again.data?.uploadFile).toMatchObject({ data: { duplicate: true, file: { uuid: f.uuid, status: 'active' } } });
+    expect(await db.file.findUnique({ where: { uuid: f.uuid }, select: { status: true, trashedAt: true } })).toEqual({
+      status: 'active',
+      trashedAt: null,
+    });
+    expect((await serve(f.url)).status).toBe(200);
+    expect((await list(alice)).map((x) => x.uuid)).toContain(f.uuid);
   });
 
   test('pruneTrash removes trash older than trash_retention_days only (rows and bytes)', async () => {

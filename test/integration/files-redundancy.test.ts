@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
 import type { StorageKey } from '../../src/storage/storage-key.js';
 import { localBucketRoot } from '../../src/storage/storage-registry.js';
+import { lockObjects } from '../../src/modules/files/file.service.js';
 import type { FilesRedundancyUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
@@ -430,6 +431,41 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     }
   });
 
+  test('a file deleted while its repair copy is being written leaves no copy behind', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
+    await setCopies(1);
+    const u = await upload(randomBytes(31 * KiB), 'deleted during repair.bin');
+    const path = blobOf(u);
+    await setCopies(2);
+    let repair: Promise<unknown> = Promise.resolve();
+    await db.$transaction(
+      async (tx) => {
+        await lockObjects(tx, [path]);
+        repair = app.services.replication.repair();
+        // on PostgreSQL the repair has written its copy to A and now waits for the object's lock; PGlite runs one
+        // transaction at a time, so there the repair starts after the file is gone
+        if (backend.database.kind === 'postgres') {
+          await vi.waitFor(
+            async () => {
+              const [waiting] = await backend.database.sql.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+              );
+              expect(waiting!.n).toBeGreaterThan(0);
+            },
+            { timeout: 10_000 },
+          );
+          expect(await holders(path)).toEqual(['a', 'local']);
+        }
+        await tx.file.delete({ where: { uuid: u.file.uuid } });
+      },
+      { timeout: 20_000 },
+    );
+    await repair;
+    await app.services.files.releaseObjects([{ bucketUuid: ids.local, path }]);
+    expect(await holders(path)).toEqual([]);
+    await layout({ b: {} });
+  });
+
   test('repairStorage is admin-only', async () => {
     const refused = await execute(app, RepairDocument, {}, alice.headers);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -521,6 +557,71 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       expect(Buffer.from(await direct.arrayBuffer()).equals(data)).toBe(true);
     } finally {
       await app.services.buckets.update(ids.a, { accessType: 'public' });
+    }
+  });
+
+  test('a signed S3 bucket that does not answer is not redirected to: the read fails over to the next copy', async () => {
+    await app.services.buckets.update(ids.a, { accessType: 'signed' });
+    await serverA.start();
+    try {
+      await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+      await setCopies(2);
+      const data = randomBytes(21 * KiB);
+      const u = await upload(data, 'signed-down.bin');
+      expect(placed(u)).toEqual(['a', 'b']);
+      await serverA.stop();
+      const response = await app.fetch(`http://localhost${pathOf(u.file.url)}`, { redirect: 'manual' });
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
+    } finally {
+      await serverA.start();
+      await app.services.buckets.update(ids.a, { accessType: 'public' });
+    }
+  });
+
+  test('a copy that cannot be promoted to its final key is dropped: the upload succeeds under-replicated, nothing is left', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
+    await setCopies(2);
+    const data = randomBytes(37 * KiB);
+    const key = app.services.files.blobKey(createHash('sha256').update(data).digest('hex'));
+    // a directory with content where the local copy's final key goes: the rename onto it fails
+    const blocker = join(localBucketRoot('priv/media', dataDir), key);
+    await mkdir(blocker, { recursive: true });
+    await writeFile(join(blocker, 'keep'), 'x');
+    let u: Uploaded;
+    try {
+      u = await upload(data, 'half-promoted.bin');
+      expect(u.file).toMatchObject({ copies: 1, underReplicated: true });
+      expect(placed(u)).toEqual(['a']);
+      expect((await read(u.file.url)).body.equals(data)).toBe(true);
+      expect((await objectsIn(ids.local)).filter((p) => p.startsWith('tmp/'))).toEqual([]);
+    } finally {
+      await rm(blocker, { recursive: true, force: true });
+    }
+    const repaired = await execute(app, RepairDocument, {}, owner.headers);
+    expect(repaired.errors).toBeUndefined();
+    expect(await fileState(u.file.uuid)).toMatchObject({ copies: 2, underReplicated: false });
+    expect(await holders(key)).toEqual(['a', 'local']);
+    await layout({ b: {} });
+  });
+
+  test('no copy can be promoted: a typed BucketUnavailableError, no row, no bytes', async () => {
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const data = randomBytes(29 * KiB);
+    const key = app.services.files.blobKey(createHash('sha256').update(data).digest('hex'));
+    const blocker = join(localBucketRoot('priv/media', dataDir), key);
+    await mkdir(blocker, { recursive: true });
+    await writeFile(join(blocker, 'keep'), 'x');
+    const rowsBefore = await db.file.count();
+    try {
+      const result = await uploadVia(app, UploadDocument, { name: 'unpromoted.bin', data }, { headers: alice.headers });
+      expect(result.data?.uploadFile).toMatchObject({ __typename: 'BucketUnavailableError', code: 'BUCKET_UNAVAILABLE' });
+      expect(await db.file.count()).toBe(rowsBefore);
+      expect((await objectsIn(ids.local)).filter((p) => !p.startsWith(`${key}/`) && p.includes(key.slice(-64)))).toEqual([]);
+    } finally {
+      await rm(blocker, { recursive: true, force: true });
+      await layout({ a: {}, b: {} });
     }
   });
 

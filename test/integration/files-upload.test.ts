@@ -228,6 +228,19 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
       expect(response.headers.get('content-security-policy')).toContain('sandbox');
     });
 
+    test.each([
+      ['photo.png', 'image/png'],
+      ['song.mp3', 'audio/mpeg'],
+      ['notes.txt', 'text/plain'],
+    ])('bytes no magic number recognises, named %s and claimed as %s, are opaque bytes of type other', async (name, claim) => {
+      const data = Buffer.concat([Buffer.from([0, 0xff, 0x13, 0x37]), randomBytes(2048)]);
+      const file = uploaded(await upload(alice, { name, type: claim, data })).file;
+      expect(file).toMatchObject({ mimeType: 'application/octet-stream', ext: 'bin', fileType: 'other', status: 'active' });
+      expect(file.fileName).toBe(`${sha256(data)}.bin`);
+      const { response } = await fetchBytes(app, file.url);
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    });
+
     test('plain text named .txt but claimed as text/html is text/plain', async () => {
       const data = Buffer.from(`just some words ${randomUUID()}\n`);
       const file = uploaded(await upload(alice, { name: 'readme.txt', type: 'text/html', data })).file;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../../db/database.js';
+import type { Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
@@ -80,16 +81,11 @@ async function serve(
     orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
   });
   if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
-    const driver = buckets.driverFor(first.bucket);
-    if (driver.signedUrl) {
-      const location = await driver.signedUrl(first.path as StorageKey, {
-        expiresInSeconds: PRESIGNED_SECONDS,
-        disposition: 'inline',
-        fileName: instance.file.originalFileName,
-        contentType: instance.mimeType,
-      });
-      return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
-    }
+    const location = await presignedUrl(buckets, first, instance).catch((error: unknown) => {
+      log.warn({ err: error, bucket: first.bucketUuid }, 'copy not presignable; served through the server');
+      return null;
+    });
+    if (location) return new Response(null, { status: 302, headers: { location, 'cache-control': 'no-store' } });
   }
 
   let opened: Awaited<ReturnType<FileService['open']>>;
@@ -108,4 +104,23 @@ async function serve(
   }
   const body = Readable.toWeb(opened.stream) as ReadableStream<Uint8Array>;
   return new Response(body, { status: range.kind === 'partial' ? 206 : 200, headers });
+}
+
+/**
+ * A short-lived direct URL to a copy in a `signed` S3 bucket, or null when that copy does not answer or is missing:
+ * the read then goes through the server, which fails over to the next copy (a redirect to a dead host cannot).
+ */
+async function presignedUrl(
+  buckets: BucketService,
+  location: { bucket: Bucket; path: string },
+  instance: { mimeType: string; file: { originalFileName: string } },
+): Promise<string | null> {
+  const driver = buckets.driverFor(location.bucket);
+  if (!driver.signedUrl || !(await driver.stat(location.path as StorageKey))) return null;
+  return driver.signedUrl(location.path as StorageKey, {
+    expiresInSeconds: PRESIGNED_SECONDS,
+    disposition: 'inline',
+    fileName: instance.file.originalFileName,
+    contentType: instance.mimeType,
+  });
 }

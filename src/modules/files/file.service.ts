@@ -11,7 +11,7 @@ import type { StorageDriver } from '../../storage/storage-driver.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
-import { classifyFile, extensionOf, mimeFromExtension } from './domain/classify.js';
+import { uploadContentType } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
 import { HashingStream } from './domain/hash-stream.js';
@@ -19,7 +19,7 @@ import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.j
 import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
 import { mapLimit } from '../../util/map-limit.js';
-import { findStored, insertOriginal, type StoredFile } from './upload-rows.js';
+import { findStored, insertOriginal, type CopyPlacement, type StoredFile } from './upload-rows.js';
 
 const MiB = 1024 * 1024;
 
@@ -28,12 +28,12 @@ export type UploadResult = { file: StoredFile; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
 
+/** What a trashed file becomes when restored (restoreFile, or its bytes uploaded again). */
+const RESTORED = { status: 'active', trashedAt: null } as const;
+
 /** Objects released per transaction after a deletion, and deleted from storage at once within it. */
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
-
-/** Types a browser may run as a document (scripts): stored and served as opaque bytes instead. */
-const UNSAFE_TYPES = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
 
 /** Content-addressed key of a stored original: identical bytes share one object per bucket. */
 export function blobKey(sha256: string): StorageKey {
@@ -85,10 +85,12 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
             const free = batch.filter((o) => !kept.has(`${o.bucketUuid}/${o.path}`));
             if (free.length === 0) return;
             const rows = await tx.bucket.findMany({ where: { uuid: { in: [...new Set(free.map((o) => o.bucketUuid))] } } });
-            const drivers = new Map(rows.map((b) => [b.uuid, buckets.driverFor(b)]));
+            const byUuid = new Map(rows.map((b) => [b.uuid, b]));
             await mapLimit(free, RELEASE_CONCURRENCY, async (object) => {
+              const bucket = byUuid.get(object.bucketUuid);
+              if (!bucket) return; // the bucket is gone, and its bytes with it
               try {
-                await drivers.get(object.bucketUuid)?.delete(object.path as StorageKey);
+                await buckets.driverFor(bucket).delete(object.path as StorageKey);
               } catch (error) {
                 log.error({ err: error, ...object }, 'could not remove stored bytes; they will be retried by the storage sweep');
               }
@@ -145,6 +147,63 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     return { landed: landed.filter((t): t is Target => t !== null), sourceError };
   }
 
+  /**
+   * Deletes a file, its variants and its system children (tiles), or returns null when it is gone or, with
+   * `trashedBefore`, no longer a file trashed before then (checked under the row lock: a restore wins over the prune).
+   * References are checked in the same transaction (an attached file is refused with FileInUseError); bytes go after
+   * commit, only where no row points at them.
+   */
+  async function removeFile(uuid: string, trashedBefore: Date | null): Promise<File | null> {
+    let objects: StoredObject[] = [];
+    const file = await db.$transaction(
+      async (tx) => {
+        // hold the file row first: tile writers lock it too, so no child appears between reading locations and deleting
+        const [row] = await tx.$queryRaw<{ status: string; trashed_at: Date | null }[]>`
+          SELECT status, trashed_at FROM phoenix_kit_files WHERE uuid = ${uuid}::uuid FOR UPDATE`;
+        if (!row) return null;
+        if (trashedBefore && !(row.status === 'trashed' && row.trashed_at && row.trashed_at < trashedBefore)) return null;
+        const locations = await tx.fileLocation.findMany({
+          where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
+          select: { bucketUuid: true, path: true },
+        });
+        await lockObjects(tx, locations.map((l) => l.path));
+        const attached = await tx.commentMedia.count({ where: { fileUuid: uuid } });
+        if (attached > 0) throw new FileInUseError(attached);
+        const deleted = await tx.file.delete({ where: { uuid } }).catch((error: unknown) => {
+          const code = (error as { code?: string }).code;
+          if (code === 'P2025') throw new NotFoundError('File');
+          if (code === 'P2003') throw new FileInUseError(1); // attached between the check and the delete
+          throw error;
+        });
+        objects = [...new Map(locations.map((l) => [`${l.bucketUuid}/${l.path}`, l])).values()];
+        return deleted;
+      },
+      { timeout: 60_000, maxWait: 60_000 },
+    );
+    if (file) {
+      await releaseObjects(objects);
+      log.info({ fileUuid: uuid, objects: objects.length }, 'file deleted');
+    }
+    return file;
+  }
+
+
+  /** Moves the written temp object to `to` in every target at once; returns the targets where it arrived. */
+  async function promote(targets: readonly Target[], from: StorageKey, to: StorageKey): Promise<Target[]> {
+    const moved = await Promise.all(
+      targets.map((t) =>
+        t.driver.move(from, to).then(
+          () => t,
+          (error: unknown) => {
+            log.warn({ err: error, bucket: t.bucket.uuid, key: to }, 'copy could not be stored; the file is under-replicated');
+            return null;
+          },
+        ),
+      ),
+    );
+    return moved.filter((t): t is Target => t !== null);
+  }
+
   return {
     blobKey,
     releaseObjects,
@@ -196,10 +255,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         throw new InvalidUploadError('The upload was interrupted');
       }
       const originalFileName = sanitizeFileName(source.filename);
-      const guessed = mimeFromExtension(originalFileName);
-      const claimed = detected.type?.mime ?? guessed;
-      const mimeType = claimed && !UNSAFE_TYPES.has(claimed) ? claimed : 'application/octet-stream';
-      const ext = (detected.type?.ext ?? extensionOf(originalFileName)) || 'bin';
+      const { mime: mimeType, ext, fileType } = uploadContentType(detected.type, originalFileName, detected.text);
       const hasher = new HashingStream({ maxBytes });
       const tempKey = storageKey('tmp', randomUUID());
 
@@ -222,24 +278,31 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       }
       const key = blobKey(sha256);
       const dedupKey = userFileChecksum(viewer.uuid, sha256);
-      const fileType = classifyFile(mimeType, originalFileName);
       // 'processing' until the job has made the variants / read the metadata; files that get neither are done now
       const status = processing ? initialStatusFor({ fileType, mimeType }) : 'active';
 
-      let promoted: StoredObject[] = [];
+      // every bucket a promotion was tried in: on failure its object at `key` goes unless a row points at it
+      let tried: StoredObject[] = [];
+      let unmoved: Target[] = [];
       try {
         const result = await db.$transaction(
           async (tx) => {
             await lockObjects(tx, [key]);
             const { mine, donor } = await findStored(tx, dedupKey, key, sha256);
-            if (mine) return { file: mine, duplicate: true, reused: true };
-            // bytes another user already stored: link to their copies, store nothing new
-            const locations =
-              donor.length > 0 ? donor : landed.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
-            if (donor.length === 0) {
-              for (const t of landed) await t.driver.move(tempKey, key);
-              promoted = landed.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
+            if (mine) {
+              // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file
+              if (mine.status === 'trashed') await tx.file.update({ where: { uuid: mine.uuid }, data: RESTORED });
+              return { file: { ...mine, status: mine.status === 'trashed' ? RESTORED.status : mine.status }, duplicate: true, reused: true };
             }
+            let locations: CopyPlacement[] = donor;
+            if (donor.length === 0) {
+              tried = landed.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
+              const moved = await promote(landed, tempKey, key);
+              unmoved = landed.filter((t) => !moved.includes(t));
+              if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
+              locations = moved.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
+            }
+            // else: bytes another user already stored; link to their copies, store nothing new
             const file = await insertOriginal(tx, {
               originalFileName,
               fileName: `${sha256}.${ext}`,
@@ -260,6 +323,11 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
           { timeout: 120_000, maxWait: 60_000 },
         );
         if (result.reused) await dropTemps(landed, tempKey);
+        if (unmoved.length > 0) {
+          // copies that could not be promoted: the file is under-replicated, and their leftovers go
+          await dropTemps(unmoved, tempKey);
+          await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
+        }
         log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
         if (processing && result.file.status === 'processing') {
           // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper
@@ -271,7 +339,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       } catch (error) {
         // nothing committed: remove the temps and any object promoted for this upload that no row references
         await dropTemps(landed, tempKey);
-        await releaseObjects(promoted);
+        await releaseObjects(tried);
         throw error;
       }
     },
@@ -291,7 +359,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     async restore(viewer: Viewer, uuid: string): Promise<File> {
       const file = await this.visibleFile(viewer, uuid);
       if (file.status !== 'trashed') return file;
-      return db.file.update({ where: { uuid: file.uuid }, data: { status: 'active', trashedAt: null } });
+      return db.file.update({ where: { uuid: file.uuid }, data: RESTORED });
     },
 
     /**
@@ -300,31 +368,8 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
      */
     async remove(viewer: Viewer | null, uuid: string): Promise<File> {
       if (viewer) await this.visibleFile(viewer, uuid);
-      let objects: StoredObject[] = [];
-      const file = await db.$transaction(
-        async (tx) => {
-          // hold the file row first: tile writers lock it too, so no child appears between reading locations and deleting
-          await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${uuid}::uuid FOR UPDATE`;
-          const locations = await tx.fileLocation.findMany({
-            where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
-            select: { bucketUuid: true, path: true },
-          });
-          await lockObjects(tx, locations.map((l) => l.path));
-          const attached = await tx.commentMedia.count({ where: { fileUuid: uuid } });
-          if (attached > 0) throw new FileInUseError(attached);
-          const deleted = await tx.file.delete({ where: { uuid } }).catch((error: unknown) => {
-            const code = (error as { code?: string }).code;
-            if (code === 'P2025') throw new NotFoundError('File');
-            if (code === 'P2003') throw new FileInUseError(1); // attached between the check and the delete
-            throw error;
-          });
-          objects = [...new Map(locations.map((l) => [`${l.bucketUuid}/${l.path}`, l])).values()];
-          return deleted;
-        },
-        { timeout: 60_000, maxWait: 60_000 },
-      );
-      await releaseObjects(objects);
-      log.info({ fileUuid: uuid, objects: objects.length }, 'file deleted');
+      const file = await removeFile(uuid, null);
+      if (!file) throw new NotFoundError('File');
       return file;
     },
 
@@ -339,15 +384,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       let pruned = 0;
       for (const { uuid } of expired) {
         try {
-          await this.remove(null, uuid);
-          pruned++;
+          // checked again under the row lock: a file restored since the list was read stays
+          if (await removeFile(uuid, cutoff)) pruned++;
         } catch (error) {
           log.warn({ err: error, fileUuid: uuid }, 'trashed file not pruned');
         }
       }
       return pruned;
     },
-
     /** Opens the bytes of one instance, trying its copies in priority order; missing copies are marked failed. */
     async open(instance: { uuid: string; fileName: string }, range?: { start: number; end?: number }) {
       const locations = await db.fileLocation.findMany({
@@ -357,8 +401,9 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       });
       let lastError: unknown = new NotFoundError('File');
       for (const location of locations.filter((l) => l.bucket.enabled)) {
-        const driver = buckets.driverFor(location.bucket);
         try {
+          // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
+          const driver = buckets.driverFor(location.bucket);
           const stream = await driver.get(location.path as StorageKey, range);
           return { stream, bucket: location.bucket as Bucket, driver, key: location.path as StorageKey };
         } catch (error) {

@@ -77,15 +77,20 @@ export function createReplicationService(deps: {
         );
         if (selection.kind === 'none' || present.length === 0) return;
         for (const { row: bucket } of selection.buckets) {
+          // the copy written here, until a row points at it: if none ends up doing so (the file was deleted meanwhile),
+          // it goes again, unless something else references that object in that bucket
+          let written = false;
+          let added = false;
           try {
             const source = await files.open({ uuid: item.instanceUuid, fileName: item.path });
             const driver = buckets.driverFor(bucket);
             if (!(await driver.stat(item.path as StorageKey))) {
               await driver.put(item.path as StorageKey, source.stream, { contentType: item.mimeType, size: item.size });
+              written = true;
             } else {
               source.stream.destroy();
             }
-            const added = await db.$transaction(async (tx) => {
+            added = await db.$transaction(async (tx) => {
               await lockObjects(tx, [item.path]);
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
@@ -105,6 +110,7 @@ export function createReplicationService(deps: {
           } catch (error) {
             log.warn({ err: error, instance: item.instanceUuid, bucket: bucket.uuid }, 'repair copy failed');
           }
+          if (written && !added) await files.releaseObjects([{ bucketUuid: bucket.uuid, path: item.path }]);
         }
       });
       const report = { checked: pending.length, copiesAdded, stillUnderReplicated: (await shortfalls()).length };

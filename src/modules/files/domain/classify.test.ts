@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyFile, essence, mimeFromExtension, reconcileFileType, type FileType } from './classify.js';
+import { classifyFile, essence, mimeFromExtension, reconcileFileType, uploadContentType, type FileType } from './classify.js';
 
 describe('classifyFile (reference §2.10, mime from the bytes first)', () => {
   test.each<[string | null, string | null, FileType]>([
@@ -49,6 +49,28 @@ describe('classifyFile (reference §2.10, mime from the bytes first)', () => {
     [null, null, 'other'],
   ])('%j %j → %s', (mime, name, expected) => {
     expect(classifyFile(mime, name)).toBe(expected);
+  });
+});
+
+describe('uploadContentType (the bytes decide; a name only for text formats, and only for text bytes)', () => {
+  const png = { mime: 'image/png', ext: 'png' };
+  test.each<[string, { mime: string; ext: string } | null, string, boolean, [string, string, FileType]]>([
+    ['detected bytes win over the name', png, 'holiday.pdf', false, ['image/png', 'png', 'image']],
+    ['detected bytes, no name', png, '', false, ['image/png', 'png', 'image']],
+    ['random bytes named .png', null, 'photo.png', false, ['application/octet-stream', 'bin', 'other']],
+    ['text bytes named .png', null, 'photo.png', true, ['application/octet-stream', 'bin', 'other']],
+    ['random bytes named .mp3', null, 'song.mp3', false, ['application/octet-stream', 'bin', 'other']],
+    ['random bytes named .txt', null, 'notes.txt', false, ['application/octet-stream', 'bin', 'other']],
+    ['text named .txt', null, 'notes.txt', true, ['text/plain', 'txt', 'document']],
+    ['text named .CSV', null, 'table.CSV', true, ['text/csv', 'csv', 'document']],
+    ['text named .md', null, 'readme.md', true, ['text/markdown', 'md', 'document']],
+    ['text named .json', null, 'data.json', true, ['application/json', 'json', 'other']],
+    ['text named .html is stored opaque', null, 'page.html', true, ['application/octet-stream', 'html', 'document']],
+    ['text named .svg is stored opaque', null, 'logo.svg', true, ['application/octet-stream', 'svg', 'image']],
+    ['text without an extension', null, 'README', true, ['application/octet-stream', 'bin', 'other']],
+    ['detected html-like type is stored opaque', { mime: 'application/xml', ext: 'xml' }, 'a.xml', true, ['application/octet-stream', 'xml', 'other']],
+  ])('%s', (_label, detected, name, isText, [mime, ext, fileType]) => {
+    expect(uploadContentType(detected, name, isText)).toEqual({ mime, ext, fileType });
   });
 });
 

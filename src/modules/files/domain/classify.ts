@@ -91,6 +91,31 @@ export function classifyFile(mime: string | null | undefined, fileName: string |
   return AUDIO_EXTENSIONS.has(extensionOf(fileName)) ? 'audio' : 'other';
 }
 
+/** Types a browser may run as a document (scripts): stored and served as opaque bytes instead. */
+const UNSAFE_MIMES: ReadonlySet<string> = new Set(['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/xml']);
+
+/** Formats without magic numbers: for these alone a name's extension may say what text bytes are. */
+const isTextFormat = (mime: string) => mime.startsWith('text/') || mime === 'application/json' || mime === 'image/svg+xml';
+
+export type UploadContentType = Readonly<{ mime: string; ext: string; fileType: FileType }>;
+
+/**
+ * What an upload is stored as (product.md §5: the bytes decide, not the client). `detected` is what the magic numbers
+ * of its first bytes say, `isText` whether those bytes are text. When the bytes say nothing, the name's extension is
+ * believed only for text formats, which have no magic numbers, and only for text bytes: random bytes named
+ * `photo.png` are `application/octet-stream`, `other`. Types a browser would run are stored as opaque bytes.
+ */
+export function uploadContentType(detected: { mime: string; ext: string } | null, fileName: string, isText: boolean): UploadContentType {
+  const named = mimeFromExtension(fileName);
+  const byName = !detected && isText && named !== null && isTextFormat(named);
+  const mime = detected?.mime ?? (byName ? named : null);
+  return {
+    mime: mime && !UNSAFE_MIMES.has(mime) ? mime : 'application/octet-stream',
+    ext: detected?.ext ?? (byName ? extensionOf(fileName) : 'bin'),
+    fileType: classifyFile(mime, byName ? fileName : null),
+  };
+}
+
 /**
  * Write-time reconciliation (reference §2.10): a claimed generic type gives way to the derived one unless that is
  * `other`; a claim outside the generic set (e.g. `tile`) is kept.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { detectType, detectTypeOfBytes } from './detect-type.js';
+import { detectType, detectTypeOfBytes, looksLikeText } from './detect-type.js';
 
 function crc32(buf: Buffer): number {
   let c = ~0;
@@ -77,6 +77,26 @@ async function collect(stream: Readable): Promise<Buffer> {
 /** A stream delivering `data` in chunks of `size` bytes (1 = worst case for sniffing). */
 const chunked = (data: Buffer, size: number) =>
   Readable.from(Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size)));
+
+describe('looksLikeText', () => {
+  const euro = Buffer.from('price: 5 €', 'utf8');
+  test.each<[string, Buffer, boolean]>([
+    ['ASCII', Buffer.from('a,b,c\n1,2,3\n'), true],
+    ['UTF-8 with multi-byte characters', Buffer.from('naïve café 日本語', 'utf8'), true],
+    ['a multi-byte character cut off at the end of the sample', euro.subarray(0, euro.length - 1), true],
+    ['empty', Buffer.alloc(0), true],
+    ['a NUL byte', Buffer.from('abc\u0000def'), false],
+    ['an invalid sequence', Buffer.from([0x61, 0xff, 0xfe, 0x62]), false],
+    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62]), false],
+  ])('%s → %s', (_label, sample, expected) => {
+    expect(looksLikeText(sample)).toBe(expected);
+  });
+
+  test('detectType reports text only for bytes with no magic numbers', async () => {
+    expect((await detectType(Readable.from([Buffer.from('hello\n')]))).text).toBe(true);
+    expect((await detectType(Readable.from([Buffer.from([0, 1, 2, 3, 255])]))).text).toBe(false);
+  });
+});
 
 describe('detectType (peek without consuming)', () => {
   const big = Buffer.concat([PNG, Buffer.alloc(300_000, 0xab)]);

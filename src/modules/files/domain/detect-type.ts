@@ -18,6 +18,17 @@ export async function detectTypeOfBytes(sample: Uint8Array): Promise<DetectedTyp
   }
 }
 
+/** Whether `sample` reads as UTF-8 text: no NUL byte and no invalid sequence (one cut off at its end is fine). */
+export function looksLikeText(sample: Uint8Array): boolean {
+  if (sample.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads the first `sampleBytes` of `source` and detects their type, without losing any byte: the returned `stream`
  * yields the whole content, sample included (the sample is put back with `unshift`, so it is `source` itself unless
@@ -27,7 +38,7 @@ export async function detectTypeOfBytes(sample: Uint8Array): Promise<DetectedTyp
 export async function detectType(
   source: Readable,
   options: { sampleBytes?: number } = {},
-): Promise<{ type: DetectedType | null; stream: Readable }> {
+): Promise<{ type: DetectedType | null; text: boolean; stream: Readable }> {
   const sampleBytes = Math.max(1, options.sampleBytes ?? DEFAULT_SAMPLE_BYTES);
   const head: Buffer[] = [];
   let headLength = 0;
@@ -72,7 +83,9 @@ export async function detectType(
     source.on('close', onClose);
     source.on('readable', onReadable);
   });
-  const type = await detectTypeOfBytes(taken.sample.subarray(0, sampleBytes));
-  if (!taken.ended) return { type, stream: source };
-  return { type, stream: Readable.from(taken.sample.length > 0 ? [taken.sample] : [], { objectMode: false }) };
+  const sample = taken.sample.subarray(0, sampleBytes);
+  const type = await detectTypeOfBytes(sample);
+  const text = type === null && looksLikeText(sample);
+  if (!taken.ended) return { type, text, stream: source };
+  return { type, text, stream: Readable.from(taken.sample.length > 0 ? [taken.sample] : [], { objectMode: false }) };
 }
