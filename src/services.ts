@@ -14,6 +14,7 @@ import { createBucketService } from './modules/files/bucket.service.js';
 import { createFileUrls } from './modules/files/file-urls.js';
 import { createFileService } from './modules/files/file.service.js';
 import { createReplicationService } from './modules/files/replication.service.js';
+import { createStorageSweep } from './modules/files/storage-sweep.service.js';
 import { createLocalFileEvents } from './modules/media/file-events.js';
 import { createPostgresFileEvents } from './modules/media/file-events-postgres.js';
 import { createMediaService, mediaOptions, type MediaOptionOverrides } from './modules/media/media-processing.service.js';
@@ -66,6 +67,7 @@ export function createServices({ db, config, log, mailer, media: mediaOverrides 
   const media = createMediaService({ db: prisma, log, settings, files, variants, queue: mediaQueue, events: fileEvents, options: mediaConfig });
   const dimensions = createDimensionService({ db: prisma, log });
   const replication = createReplicationService({ db: prisma, log, settings, buckets, files });
+  const storageSweep = createStorageSweep({ db: prisma, log, buckets, files });
   const fileUrls = createFileUrls({ secret: secrets.fileUrlKey, publicUrl: config.publicUrl });
   const entities = createEntityService({ db: prisma, log, settings });
   const entityData = createEntityDataService({ db: prisma, log, files, entities });
@@ -86,6 +88,7 @@ export function createServices({ db, config, log, mailer, media: mediaOverrides 
     buckets,
     files,
     replication,
+    storageSweep,
     fileUrls,
     entities,
     entityData,

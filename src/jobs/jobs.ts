@@ -22,6 +22,14 @@ export function jobDefinitions(services: Services): JobDefinition<never>[] {
       },
     },
     {
+      name: 'storage-sweep',
+      cron: '30 4 * * *',
+      retryLimit: 1,
+      handler: async () => {
+        await services.storageSweep.sweep();
+      },
+    },
+    {
       // file_processing: variants and metadata of one file; the last attempt records failures instead of throwing
       name: FILE_PROCESSING_QUEUE,
       retryLimit: services.media.options.retryLimit,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { constants, createWriteStream, type WriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import {
   ByteCounter,
   type ByteRange,
   type HealthResult,
+  type ListedObject,
   type ObjectStat,
   type PutMeta,
   type StorageDriver,
@@ -21,7 +22,7 @@ import {
   StorageRangeNotSatisfiableError,
   StorageUnavailableError,
 } from './storage-errors.js';
-import { assertStorageKey, InvalidStorageKeyError, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
+import { assertStorageKey, InvalidStorageKeyError, keyProblem, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
 
 export type LocalDriverOptions = Readonly<{
   /** Directory holding the objects (made on first write or health check). */
@@ -159,6 +160,33 @@ export class LocalDriver implements StorageDriver {
       await rename(source, target);
     } catch (error) {
       throw await this.mapError(error, from);
+    }
+  }
+
+  async *list(prefix: StorageKey | null): AsyncIterable<ListedObject> {
+    const base = this.prefix ? this.pathFor(this.prefix) : this.root;
+    const start = prefix ? this.pathFor(prefix) : base;
+    // depth first, one directory handle at a time; files being written (temp names) are not objects yet
+    const pending = [start];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+      let entries;
+      try {
+        entries = await opendir(dir);
+      } catch (error) {
+        const code = errnoCode(error);
+        if ((code === 'ENOENT' || code === 'ENOTDIR') && !(await this.rootProblem())) continue;
+        throw await this.mapError(error);
+      }
+      for await (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) pending.push(path);
+        else if (entry.isFile() && !entry.name.startsWith(TEMP_PREFIX)) {
+          const key = path.slice(base.length + 1).split(sep).join('/');
+          if (keyProblem(key)) continue; // a file this driver never wrote
+          const info = await stat(path).catch(() => null);
+          if (info) yield { key: key as StorageKey, size: info.size, modifiedAt: info.mtime };
+        }
+      }
     }
   }
 

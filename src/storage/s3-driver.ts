@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -16,6 +17,7 @@ import {
   ByteCounter,
   type ByteRange,
   type HealthResult,
+  type ListedObject,
   type ObjectStat,
   type PutMeta,
   type SignedUrlOptions,
@@ -28,7 +30,7 @@ import {
   StorageRangeNotSatisfiableError,
   StorageUnavailableError,
 } from './storage-errors.js';
-import { assertStorageKey, InvalidStorageKeyError, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
+import { assertStorageKey, InvalidStorageKeyError, keyProblem, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
 
 export type S3Provider = 's3' | 'b2' | 'r2' | 'tigris';
 
@@ -50,7 +52,10 @@ export type S3DriverOptions = Readonly<
     /** `https://host[:port]` (scheme optional, https assumed); none = AWS for the region. */
     endpoint?: string | null;
     region?: string | null;
-    /** Default: true when an endpoint is set (MinIO, B2, R2, test servers), else virtual-hosted style. */
+    /**
+     * `endpoint/bucket/key` instead of `bucket.endpoint/key` (the bucket row's `force_path_style`). Default: true
+     * when an endpoint is set (MinIO, B2, R2, test servers), else virtual-hosted style (AWS).
+     */
     forcePathStyle?: boolean;
     credentials: Readonly<{ accessKeyId: string; secretAccessKey: string }>;
     /** Prepended to every key (the bucket's `path_prefix`). */
@@ -303,6 +308,26 @@ export class S3Driver implements StorageDriver {
       throw mapS3Error(error, from);
     }
     await this.delete(from);
+  }
+
+  /** ListObjectsV2 page by page (1,000 keys each) under the bucket's path prefix. */
+  async *list(prefix: StorageKey | null): AsyncIterable<ListedObject> {
+    const base = this.prefix ? `${this.prefix}/` : '';
+    const pages = paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: prefix ? `${base}${prefix}/` : base },
+    );
+    try {
+      for await (const page of pages) {
+        for (const object of page.Contents ?? []) {
+          const key = object.Key?.slice(base.length) ?? '';
+          if (keyProblem(key)) continue; // an object this driver never wrote
+          yield { key: key as StorageKey, size: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) };
+        }
+      }
+    } catch (error) {
+      throw mapS3Error(error, prefix ?? '');
+    }
   }
 
   /** A presigned GET URL that makes the service answer with our Content-Disposition (and type, when given). */

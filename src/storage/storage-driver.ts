@@ -9,6 +9,7 @@ export type ByteRange = Readonly<{ start: number; end?: number }>;
 
 export type PutMeta = Readonly<{ contentType: string; size?: number }>;
 export type ObjectStat = Readonly<{ size: number; modifiedAt: Date }>;
+export type ListedObject = Readonly<{ key: StorageKey; size: number; modifiedAt: Date }>;
 export type HealthResult = Readonly<{ ok: true }> | Readonly<{ ok: false; reason: string }>;
 export type SignedUrlOptions = Readonly<{
   expiresInSeconds: number;
@@ -40,6 +41,11 @@ export interface StorageDriver {
    * Used to promote a fully written temporary object to its content-addressed key.
    */
   move(from: StorageKey, to: StorageKey): Promise<void>;
+  /**
+   * Every object whose key starts with the segments of `prefix` (`null`: every object), in no set order, read as it is
+   * iterated (a bucket of millions is never held in memory). An outage throws.
+   */
+  list(prefix: StorageKey | null): AsyncIterable<ListedObject>;
   /** A short-lived direct URL (S3-compatible drivers only). */
   signedUrl?(key: StorageKey, options: SignedUrlOptions): Promise<string>;
   /** Whether the backend answers and is usable; never throws. */

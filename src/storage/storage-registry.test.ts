@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { LocalDriver } from './local-driver.js';
 import { S3Driver } from './s3-driver.js';
 import { BucketConfigError } from './storage-errors.js';
-import { bucketPrefix, createBucketDriver, localBucketRoot, type BucketConnection } from './storage-registry.js';
+import { normalizeKey } from './storage-key.js';
+import { bucketPrefix, createBucketDriver, createStorageRegistry, localBucketRoot, type BucketConnection } from './storage-registry.js';
 
 const row = (o: Partial<BucketConnection> = {}): BucketConnection => ({
   uuid: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
@@ -67,5 +68,43 @@ describe('createBucketDriver', () => {
     ['bad endpoint', { provider: 'r2', endpoint: 'ftp://x', bucketName: 'b', accessKeyId: 'a', secretAccessKey: 's' }],
   ])('%s → BucketConfigError', (_name, o) => {
     expect(() => createBucketDriver(row(o), options)).toThrow(BucketConfigError);
+  });
+});
+
+describe('S3 addressing from the row (force_path_style)', () => {
+  const s3Row = (o: Partial<BucketConnection>) =>
+    row({ provider: 's3', bucketName: 'media', accessKeyId: 'id', secretAccessKey: 'secret', region: 'us-east-1', ...o });
+  /** Where the driver's requests go: a presigned URL is built by the client alone, with no request. */
+  async function addressed(bucket: BucketConnection): Promise<string> {
+    const driver = createBucketDriver(bucket, options);
+    try {
+      const url = new URL(await driver.signedUrl!(normalizeKey('a/b.txt'), { expiresInSeconds: 60, fileName: 'b.txt', disposition: 'inline' }));
+      return `${url.origin}${url.pathname}`;
+    } finally {
+      await driver.close();
+    }
+  }
+
+  test.each<[string, Partial<BucketConnection>, string]>([
+    ['path style with an endpoint', { endpoint: 'https://s3.example.com', forcePathStyle: true }, 'https://s3.example.com/media/a/b.txt'],
+    ['virtual-hosted with an endpoint', { endpoint: 'https://s3.example.com', forcePathStyle: false }, 'https://media.s3.example.com/a/b.txt'],
+    ['path style on AWS', { forcePathStyle: true }, 'https://s3.us-east-1.amazonaws.com/media/a/b.txt'],
+    ['virtual-hosted on AWS', { forcePathStyle: false }, 'https://media.s3.us-east-1.amazonaws.com/a/b.txt'],
+    ['unset, with an endpoint: path style', { endpoint: 'https://s3.example.com' }, 'https://s3.example.com/media/a/b.txt'],
+    ['unset, AWS: virtual-hosted', {}, 'https://media.s3.us-east-1.amazonaws.com/a/b.txt'],
+  ])('%s', async (_name, o, expected) => {
+    expect(await addressed(s3Row(o))).toBe(expected);
+  });
+
+  test('the registry opens a new driver when the flag changes', async () => {
+    const registry = createStorageRegistry(options);
+    const bucket = s3Row({ endpoint: 'https://s3.example.com', forcePathStyle: true });
+    const first = registry.driverFor(bucket);
+    expect(registry.driverFor({ ...bucket })).toBe(first);
+    const second = registry.driverFor({ ...bucket, forcePathStyle: false });
+    expect(second).not.toBe(first);
+    expect(await (second as S3Driver).client.config.forcePathStyle).toBe(false);
+    await registry.close();
+    await first.close();
   });
 });

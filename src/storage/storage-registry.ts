@@ -16,6 +16,8 @@ export type BucketConnection = Readonly<{
   accessKeyId: string | null;
   secretAccessKey: string | null;
   pathPrefix: string | null;
+  /** S3-compatible addressing (`force_path_style`); absent: path style exactly when an endpoint is set. */
+  forcePathStyle?: boolean;
 }>;
 
 export type StorageRegistryOptions = Readonly<{
@@ -67,6 +69,7 @@ export function createBucketDriver(bucket: BucketConnection, options: StorageReg
       bucket: bucket.bucketName.trim(),
       endpoint: bucket.endpoint,
       region: bucket.region,
+      forcePathStyle: bucket.forcePathStyle,
       credentials: { accessKeyId: bucket.accessKeyId, secretAccessKey: bucket.secretAccessKey },
       prefix,
     });
@@ -85,6 +88,7 @@ const fingerprint = (bucket: BucketConnection): string =>
         bucket.accessKeyId,
         bucket.secretAccessKey,
         bucket.pathPrefix,
+        bucket.forcePathStyle,
       ]),
     )
     .digest('base64url');

@@ -27,6 +27,8 @@ export type S3TestServer = Readonly<{
   close(): Promise<void>;
   /** The fields of a `phoenix_kit_buckets` row pointing at this server (for the storage registry). */
   bucketRow(overrides?: Partial<S3BucketRow>): S3BucketRow;
+  /** The connection fields of a `createBucket` input pointing at this server. */
+  connection(): Omit<S3BucketRow, 'uuid' | 'pathPrefix'> & { provider: 's3' };
 }>;
 
 export type S3BucketRow = {
@@ -142,6 +144,14 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   };
 
   const endpoint = `http://127.0.0.1:${port}`;
+  const connection = {
+    provider: 's3' as const,
+    endpoint,
+    region: 'us-east-1',
+    bucketName: bucket,
+    accessKeyId: CREDENTIALS.accessKeyId,
+    secretAccessKey: CREDENTIALS.secretAccessKey,
+  };
   return {
     endpoint,
     port,
@@ -156,16 +166,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       await stop();
       await rm(directory, { recursive: true, force: true });
     },
-    bucketRow: (overrides = {}) => ({
-      uuid: crypto.randomUUID(),
-      provider: 's3',
-      endpoint,
-      region: 'us-east-1',
-      bucketName: bucket,
-      accessKeyId: CREDENTIALS.accessKeyId,
-      secretAccessKey: CREDENTIALS.secretAccessKey,
-      pathPrefix: null,
-      ...overrides,
-    }),
+    bucketRow: (overrides = {}) => ({ uuid: crypto.randomUUID(), ...connection, pathPrefix: null, ...overrides }),
+    connection: () => ({ ...connection }),
   };
 }

@@ -124,12 +124,7 @@ describe.each(backends)('buckets on %s', (_name, open) => {
 
   const s3Input = (overrides: Partial<CreateBucketInput> = {}): CreateBucketInput => ({
     name: uniqueName('S3'),
-    provider: 's3',
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucketName: s3.bucket,
-    accessKeyId: s3.credentials.accessKeyId,
-    secretAccessKey: s3.credentials.secretAccessKey,
+    ...s3.connection(),
     ...overrides,
   });
 

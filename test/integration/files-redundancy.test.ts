@@ -1,14 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import type { StorageKey } from '../../src/storage/storage-key.js';
+import { storageKey, type StorageKey } from '../../src/storage/storage-key.js';
 import { localBucketRoot } from '../../src/storage/storage-registry.js';
 import { lockObjects } from '../../src/modules/files/file.service.js';
+import { SWEEP_GRACE_MS } from '../../src/modules/files/storage-sweep.service.js';
 import type { FilesRedundancyUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
@@ -66,6 +68,12 @@ const HealthDocument = graphql(`
 const RepairDocument = graphql(`
   mutation FilesRedundancyRepair {
     repairStorage { checked copiesAdded stillUnderReplicated }
+  }
+`);
+
+const SweepDocument = graphql(`
+  mutation FilesRedundancySweep {
+    sweepStorage { buckets unreachable scanned removed }
   }
 `);
 
@@ -178,12 +186,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
         {
           input: {
             name: `S3 ${key.toUpperCase()}`,
-            provider: 's3',
-            endpoint: server.endpoint,
-            region: server.region,
-            bucketName: server.bucket,
-            accessKeyId: server.credentials.accessKeyId,
-            secretAccessKey: server.credentials.secretAccessKey,
+            ...server.connection(),
           },
         },
         owner.headers,
@@ -464,6 +467,54 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await app.services.files.releaseObjects([{ bucketUuid: ids.local, path }]);
     expect(await holders(path)).toEqual([]);
     await layout({ b: {} });
+  });
+
+  test('bytes left on a bucket that was down when their file was deleted, and stale temp objects, go with the sweep', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { priority: 3 } });
+    await setCopies(2);
+    const gone = await upload(randomBytes(26 * KiB), 'deleted during outage.bin');
+    const kept = await upload(randomBytes(27 * KiB), 'still here.bin');
+    expect(placed(gone)).toEqual(['a', 'local']);
+    await serverA.stop();
+    try {
+      await app.services.files.remove(null, gone.file.uuid);
+    } finally {
+      await serverA.start();
+    }
+    expect(await holders(blobOf(gone))).toEqual(['a']); // A could not be told
+    const bRow = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.b } });
+    const temp = storageKey('tmp', randomUUID());
+    await app.services.buckets.driverFor(bRow).put(temp, Readable.from([randomBytes(100)]), { contentType: 'application/octet-stream' });
+
+    // within the grace period nothing goes: an upload may be about to reference a fresh object
+    const early = await app.services.storageSweep.sweep();
+    expect(early).toMatchObject({ buckets: 3, unreachable: 0, removed: 0 });
+    expect(await holders(blobOf(gone))).toEqual(['a']);
+
+    await serverB.stop();
+    let later;
+    try {
+      later = await app.services.storageSweep.sweep(new Date(Date.now() + SWEEP_GRACE_MS + 60_000));
+    } finally {
+      await serverB.start();
+    }
+    expect(later).toMatchObject({ buckets: 3, unreachable: 1, removed: 1 });
+    expect(await holders(blobOf(gone))).toEqual([]);
+    expect(await holders(blobOf(kept))).toEqual(['a', 'local']);
+    expect((await read(kept.file.url)).status).toBe(200);
+
+    const withB = await app.services.storageSweep.sweep(new Date(Date.now() + SWEEP_GRACE_MS + 60_000));
+    expect(withB).toMatchObject({ unreachable: 0, removed: 1 });
+    expect(await objectsIn(ids.b)).not.toContain(temp);
+  });
+
+  test('sweepStorage is admin-only and reports what it did', async () => {
+    const refused = await execute(app, SweepDocument, {}, alice.headers);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const swept = await execute(app, SweepDocument, {}, owner.headers);
+    expect(swept.errors).toBeUndefined();
+    expect(swept.data!.sweepStorage).toMatchObject({ buckets: await db.bucket.count(), unreachable: 0, removed: 0 });
+    expect(swept.data!.sweepStorage.scanned).toBeGreaterThan(0);
   });
 
   test('repairStorage is admin-only', async () => {

@@ -37,6 +37,7 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       { name: 'file-processing-sweep', cron: '*/5 * * * *' },
       { name: 'storage-prune-trash', cron: '0 3 * * *' },
       { name: 'storage-repair', cron: '*/10 * * * *' },
+      { name: 'storage-sweep', cron: '30 4 * * *' },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalDriver } from '../../src/storage/local-driver.js';
-import type { StorageDriver } from '../../src/storage/storage-driver.js';
+import type { ListedObject, StorageDriver } from '../../src/storage/storage-driver.js';
 import {
   StorageObjectNotFoundError,
   StorageRangeNotSatisfiableError,
@@ -279,6 +279,30 @@ describe.each(targets)('storage driver contract: %s', (_name, makeTarget) => {
     expect(await driver.stat(from)).toBeNull();
     expect((await readAll(await driver.get(to))).equals(data)).toBe(true);
     await expect(driver.move(key('move', 'missing'), key('move', 'x'))).rejects.toBeInstanceOf(StorageObjectNotFoundError);
+  });
+
+  test('list yields every object under a prefix with its size, none outside it, keys as written', async () => {
+    const root = randomUUID();
+    const inside = { [`${root}/a.bin`]: 10, [`${root}/deep/er/b.bin`]: 2000, [`${root}/deep/c.bin`]: 0 };
+    const outside = `${root}-sibling/d.bin`;
+    const before = Date.now();
+    for (const [k, size] of [...Object.entries(inside), [outside, 5] as const]) {
+      await driver.put(normalizeKey(k), streamOf(randomBytes(size)), { contentType: 'application/octet-stream' });
+    }
+    const listed: ListedObject[] = [];
+    for await (const object of driver.list(normalizeKey(root))) listed.push(object);
+    expect(Object.fromEntries(listed.map((o) => [o.key, o.size]))).toEqual(inside);
+    expect(listed).toHaveLength(3);
+    for (const o of listed) expect(Math.abs(o.modifiedAt.getTime() - before)).toBeLessThan(60_000);
+
+    const everything: string[] = [];
+    for await (const object of driver.list(null)) everything.push(object.key);
+    expect(everything).toEqual(expect.arrayContaining([...Object.keys(inside), outside]));
+    expect(new Set(everything).size).toBe(everything.length);
+
+    const none: ListedObject[] = [];
+    for await (const object of driver.list(normalizeKey(randomUUID()))) none.push(object);
+    expect(none).toEqual([]);
   });
 
   test('delete is idempotent', async () => {

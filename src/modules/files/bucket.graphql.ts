@@ -40,45 +40,59 @@ const ALL_BUCKET_COLUMNS = Object.fromEntries(Object.values(Prisma.BucketScalarF
   true
 >;
 
+/**
+ * Anyone who may see a file sees which bucket holds it by `uuid` and `name`; every other field (connection, credentials
+ * id, usage, health) is for admins (FORBIDDEN otherwise).
+ */
 builder.prismaNode('Bucket', {
   id: { field: 'uuid' },
   select: { uuid: true },
-  fields: (t) => ({
-    uuid: t.expose('uuid', { type: 'UUID' }),
-    name: t.exposeString('name'),
-    provider: t.exposeString('provider'),
-    region: t.exposeString('region', { nullable: true }),
-    endpoint: t.exposeString('endpoint', { nullable: true }),
-    bucketName: t.exposeString('bucketName', { nullable: true }),
-    accessKeyId: t.exposeString('accessKeyId', { nullable: true }),
-    hasSecretAccessKey: t.boolean({
-      description: 'Whether a secret key is stored (it is encrypted and never returned).',
-      select: { secretAccessKey: true },
-      resolve: (b) => Boolean(b.secretAccessKey),
-    }),
-    cdnUrl: t.exposeString('cdnUrl', { nullable: true }),
-    pathPrefix: t.exposeString('pathPrefix', { nullable: true }),
-    enabled: t.exposeBoolean('enabled'),
-    priority: t.exposeInt('priority'),
-    maxSizeMb: t.float({ nullable: true, select: { maxSizeMb: true }, resolve: (b) => (b.maxSizeMb === null ? null : Number(b.maxSizeMb)) }),
-    accessType: t.exposeString('accessType'),
-    usedBytes: t.float({ resolve: async (b, _args, ctx) => (await usageFor(ctx)).get(b.uuid) ?? 0 }),
-    freeBytes: t.float({
-      nullable: true,
-      description: 'Null when the bucket has no size limit.',
-      select: { maxSizeMb: true },
-      resolve: async (b, _args, ctx) =>
-        b.maxSizeMb === null ? null : Math.max(0, Number(b.maxSizeMb) * MiB - ((await usageFor(ctx)).get(b.uuid) ?? 0)),
-    }),
-    status: t.field({
-      type: BucketStatus,
-      description: 'Whether the storage answers right now (checked on request; an unreachable bucket is reported, not fatal).',
-      select: ALL_BUCKET_COLUMNS,
-      resolve: (b, _args, ctx) => ctx.services.buckets.health(b),
-    }),
-    insertedAt: t.expose('insertedAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-  }),
+  fields: (t) => {
+    const admin = t.withAuth({ admin: true });
+    return {
+      uuid: t.expose('uuid', { type: 'UUID' }),
+      name: t.exposeString('name'),
+      provider: admin.exposeString('provider'),
+      region: admin.exposeString('region', { nullable: true }),
+      endpoint: admin.exposeString('endpoint', { nullable: true }),
+      bucketName: admin.exposeString('bucketName', { nullable: true }),
+      forcePathStyle: admin.exposeBoolean('forcePathStyle', {
+        description: 'S3-compatible addressing: endpoint/bucket/key when true, bucket.endpoint/key (virtual-hosted) when false.',
+      }),
+      accessKeyId: admin.exposeString('accessKeyId', { nullable: true }),
+      hasSecretAccessKey: admin.boolean({
+        description: 'Whether a secret key is stored (it is encrypted and never returned).',
+        select: { secretAccessKey: true },
+        resolve: (b) => Boolean(b.secretAccessKey),
+      }),
+      cdnUrl: admin.exposeString('cdnUrl', { nullable: true }),
+      pathPrefix: admin.exposeString('pathPrefix', { nullable: true }),
+      enabled: admin.exposeBoolean('enabled'),
+      priority: admin.exposeInt('priority'),
+      maxSizeMb: admin.float({
+        nullable: true,
+        select: { maxSizeMb: true },
+        resolve: (b) => (b.maxSizeMb === null ? null : Number(b.maxSizeMb)),
+      }),
+      accessType: admin.exposeString('accessType'),
+      usedBytes: admin.float({ resolve: async (b, _args, ctx) => (await usageFor(ctx)).get(b.uuid) ?? 0 }),
+      freeBytes: admin.float({
+        nullable: true,
+        description: 'Null when the bucket has no size limit.',
+        select: { maxSizeMb: true },
+        resolve: async (b, _args, ctx) =>
+          b.maxSizeMb === null ? null : Math.max(0, Number(b.maxSizeMb) * MiB - ((await usageFor(ctx)).get(b.uuid) ?? 0)),
+      }),
+      status: admin.field({
+        type: BucketStatus,
+        description: 'Whether the storage answers right now (checked on request; an unreachable bucket is reported, not fatal).',
+        select: ALL_BUCKET_COLUMNS,
+        resolve: (b, _args, ctx) => ctx.services.buckets.health(b),
+      }),
+      insertedAt: admin.expose('insertedAt', { type: 'DateTime' }),
+      updatedAt: admin.expose('updatedAt', { type: 'DateTime' }),
+    };
+  },
 });
 
 const bucketFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
@@ -95,6 +109,9 @@ const bucketFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder exte
   priority: t.int({ description: '0: automatic (emptiest first); > 0: fixed order, lowest first.' }),
   maxSizeMb: t.float(),
   accessType: t.string({ description: 'public, private or signed (signed S3 buckets redirect to presigned URLs).' }),
+  forcePathStyle: t.boolean({
+    description: 'S3-compatible buckets: path-style addressing. Default on create: true with an endpoint, false without (AWS).',
+  }),
 });
 
 const CreateBucketInput = builder.inputType('CreateBucketInput', { fields: (t) => bucketFields(t) });
@@ -126,7 +143,8 @@ builder.mutationFields((t) => ({
   }),
   updateBucket: t.withAuth({ admin: true }).prismaField({
     type: 'Bucket',
-    errors: { types: [ValidationError, NotFoundError] },
+    description: 'Provider, endpoint, region, bucket name, path prefix and path style only change while the bucket is empty.',
+    errors: { types: [ValidationError, NotFoundError, BucketInUseError] },
     args: { input: t.arg({ type: UpdateBucketInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { uuid, ...changes } = input;

@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import { BucketConfigError } from '../../storage/storage-errors.js';
 import { createStorageRegistry, type StorageRegistryOptions } from '../../storage/storage-registry.js';
-import { validateBucket, type BucketInput } from './domain/validate-bucket.js';
+import { connectionChanges, defaultForcePathStyle, validateBucket, type BucketInput, type ConnectionField } from './domain/validate-bucket.js';
 import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
 import { BucketInUseError } from './file.errors.js';
 
@@ -36,6 +36,7 @@ const BUCKET_COLUMNS = {
   priority: 'priority',
   maxSizeMb: 'max_size_mb',
   accessType: 'access_type',
+  forcePathStyle: 'force_path_style',
   insertedAt: 'inserted_at',
   updatedAt: 'updated_at',
 } satisfies Record<keyof Bucket, string>;
@@ -44,6 +45,28 @@ const bucketColumns = Prisma.raw(
     .map(([field, column]) => `b.${column} AS "${field}"`)
     .join(', '),
 );
+
+/** Long enough to wait out an upload's transaction that is inserting a copy into the bucket. */
+const LOCKED_TX = { timeout: 60_000, maxWait: 30_000 };
+
+/**
+ * The bucket row, locked FOR UPDATE until the transaction ends. An upload or repair inserting a copy takes FOR KEY
+ * SHARE on the row through the foreign key, which conflicts: copies being added now are committed (and counted)
+ * before this returns, and copies added later wait for this transaction (and fail if it deletes the bucket).
+ */
+async function lockBucket(tx: Prisma.TransactionClient, uuid: string): Promise<Bucket | null> {
+  const [row] = await tx.$queryRaw<Bucket[]>`
+    SELECT ${bucketColumns} FROM phoenix_kit_buckets AS b WHERE b.uuid = ${uuid}::uuid FOR UPDATE`;
+  return row ?? null;
+}
+
+/** BucketInUseError for a connection change: the copies stay where the old settings point. */
+function connectionInUse(copies: number, fields: readonly ConnectionField[]): BucketInUseError {
+  return new BucketInUseError(
+    copies,
+    `The bucket still holds ${copies} file copies, which ${fields.join(', ')} must keep pointing at; add a new bucket instead`,
+  );
+}
 
 /** Buckets: admin CRUD with encrypted secrets, usage from the ledger the database keeps, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
@@ -129,46 +152,65 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
           priority: input.priority ?? 0,
           maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb),
           accessType: input.accessType ?? 'public',
+          forcePathStyle: input.forcePathStyle ?? defaultForcePathStyle(input.endpoint),
         },
       });
       log.info({ bucketUuid: bucket.uuid, provider: bucket.provider }, 'bucket created');
       return bucket;
     },
 
+    /**
+     * Name, switches, limits, CDN URL and credentials change freely; the connection (provider, endpoint, region, bucket
+     * name, path prefix, path style) only while the bucket holds no copies, else BucketInUseError.
+     */
     async update(uuid: string, input: BucketInput): Promise<Bucket> {
-      const existing = await db.bucket.findUnique({ where: { uuid } });
-      if (!existing) throw new NotFoundError('Bucket');
-      const issues = validateBucket(input, existing);
-      if (issues.length > 0) throw new ValidationError('Bucket input is invalid', issues);
-      const bucket = await db.bucket.update({
-        where: { uuid },
-        data: {
-          ...(input.name !== undefined ? { name: input.name!.trim() } : {}),
-          ...(input.provider !== undefined ? { provider: input.provider! } : {}),
-          ...(input.region !== undefined ? { region: input.region } : {}),
-          ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
-          ...(input.bucketName !== undefined ? { bucketName: input.bucketName } : {}),
-          ...(input.accessKeyId !== undefined ? { accessKeyId: input.accessKeyId } : {}),
-          ...secretData(input),
-          ...(input.cdnUrl !== undefined ? { cdnUrl: input.cdnUrl } : {}),
-          ...(input.pathPrefix !== undefined ? { pathPrefix: input.pathPrefix } : {}),
-          ...(input.enabled != null ? { enabled: input.enabled } : {}),
-          ...(input.priority != null ? { priority: input.priority } : {}),
-          ...(input.maxSizeMb !== undefined ? { maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb) } : {}),
-          ...(input.accessType != null ? { accessType: input.accessType } : {}),
-        },
-      });
+      const bucket = await db.$transaction(async (tx) => {
+        const existing = await lockBucket(tx, uuid);
+        if (!existing) throw new NotFoundError('Bucket');
+        const issues = validateBucket(input, existing);
+        if (issues.length > 0) throw new ValidationError('Bucket input is invalid', issues);
+        const changed = connectionChanges(input, existing);
+        if (changed.length > 0) {
+          const copies = await tx.fileLocation.count({ where: { bucketUuid: uuid } });
+          if (copies > 0) throw connectionInUse(copies, changed);
+        }
+        return tx.bucket.update({
+          where: { uuid },
+          data: {
+            ...(input.name !== undefined ? { name: input.name!.trim() } : {}),
+            ...(input.provider !== undefined ? { provider: input.provider! } : {}),
+            ...(input.region !== undefined ? { region: input.region } : {}),
+            ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
+            ...(input.bucketName !== undefined ? { bucketName: input.bucketName } : {}),
+            ...(input.accessKeyId !== undefined ? { accessKeyId: input.accessKeyId } : {}),
+            ...secretData(input),
+            ...(input.cdnUrl !== undefined ? { cdnUrl: input.cdnUrl } : {}),
+            ...(input.pathPrefix !== undefined ? { pathPrefix: input.pathPrefix } : {}),
+            ...(input.enabled != null ? { enabled: input.enabled } : {}),
+            ...(input.priority != null ? { priority: input.priority } : {}),
+            ...(input.maxSizeMb !== undefined ? { maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb) } : {}),
+            ...(input.accessType != null ? { accessType: input.accessType } : {}),
+            ...(input.forcePathStyle != null ? { forcePathStyle: input.forcePathStyle } : {}),
+          },
+        });
+      }, LOCKED_TX);
       registry.forget(uuid);
       return bucket;
     },
 
-    /** Refused while any file copy lives in the bucket (disable it instead, or let repair move copies first). */
+    /**
+     * Refused while any file copy lives in the bucket (disable it instead, or let repair move copies first). Check and
+     * delete are one transaction under the row lock, so the cascade never takes a copy an upload has just committed.
+     */
     async remove(uuid: string): Promise<Bucket> {
-      const bucket = await db.bucket.findUnique({ where: { uuid } });
-      if (!bucket) throw new NotFoundError('Bucket');
-      const copies = await db.fileLocation.count({ where: { bucketUuid: uuid } });
-      if (copies > 0) throw new BucketInUseError(copies);
-      await db.bucket.delete({ where: { uuid } });
+      const bucket = await db.$transaction(async (tx) => {
+        const row = await lockBucket(tx, uuid);
+        if (!row) throw new NotFoundError('Bucket');
+        const copies = await tx.fileLocation.count({ where: { bucketUuid: uuid } });
+        if (copies > 0) throw new BucketInUseError(copies);
+        await tx.bucket.delete({ where: { uuid } });
+        return row;
+      }, LOCKED_TX);
       registry.forget(uuid);
       return bucket;
     },

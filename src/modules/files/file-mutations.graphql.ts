@@ -3,6 +3,7 @@ import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
 import type { RepairReport } from './replication.service.js';
+import type { SweepReport } from './storage-sweep.service.js';
 import { BucketUnavailableError, FileInUseError, FileTooLargeError, InvalidUploadError } from './file.errors.js';
 
 exposeError(InvalidUploadError);
@@ -48,6 +49,15 @@ const RepairReportRef = builder.objectRef<RepairReport>('RepairReport').implemen
     checked: t.exposeInt('checked', { description: 'Stored objects that had fewer copies than asked for.' }),
     copiesAdded: t.exposeInt('copiesAdded'),
     stillUnderReplicated: t.exposeInt('stillUnderReplicated'),
+  }),
+});
+
+const SweepReportRef = builder.objectRef<SweepReport>('SweepReport').implement({
+  fields: (t) => ({
+    buckets: t.exposeInt('buckets', { description: 'Buckets looked at (enabled or not).' }),
+    unreachable: t.exposeInt('unreachable', { description: 'Buckets that could not be listed; swept next time.' }),
+    scanned: t.exposeInt('scanned', { description: 'Objects listed.' }),
+    removed: t.exposeInt('removed', { description: 'Objects no row pointed at, removed.' }),
   }),
 });
 
@@ -126,5 +136,10 @@ builder.mutationFields((t) => ({
     type: RepairReportRef,
     description: 'Copies under-replicated objects back up to the redundancy target on the buckets that are up.',
     resolve: (_root, _args, ctx) => ctx.services.replication.repair(),
+  }),
+  sweepStorage: t.withAuth({ admin: true }).field({
+    type: SweepReportRef,
+    description: 'Removes stored bytes that no file points at and that are older than a day (a daily job does the same).',
+    resolve: (_root, _args, ctx) => ctx.services.storageSweep.sweep(),
   }),
 }));

@@ -22,8 +22,11 @@ export class FileInUseError extends AppError {
 
 export class BucketInUseError extends AppError {
   readonly code = 'BUCKET_IN_USE';
-  constructor(readonly copies: number) {
-    super(`The bucket still holds ${copies} file copies; disable it instead`);
+  constructor(
+    readonly copies: number,
+    message = `The bucket still holds ${copies} file copies; disable it instead`,
+  ) {
+    super(message);
     this.name = 'BucketInUseError';
   }
 }

@@ -35,6 +35,12 @@ const RESTORED = { status: 'active', trashedAt: null } as const;
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
 
+/** A foreign key violated by a statement (Prisma reports a raw statement's through the driver adapter's error). */
+function isForeignKeyViolation(error: unknown): boolean {
+  const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  return known.code === 'P2003' || known.meta?.driverAdapterError?.cause?.kind === 'ForeignKeyConstraintViolation';
+}
+
 /** Content-addressed key of a stored original: identical bytes share one object per bucket. */
 export function blobKey(sha256: string): StorageKey {
   return storageKey('blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -68,9 +74,10 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
    * Removes the bytes of `objects` that no location row points at any more. Runs after the deleting transaction has
    * committed, under the same per-object locks uploads take, so an upload cannot start referencing an object between
    * the check and the delete. `RELEASE_BATCH` objects per transaction: one statement locks them, one finds those still
-   * referenced; the rest are deleted from their buckets, `RELEASE_CONCURRENCY` at a time.
+   * referenced; the rest are deleted from their buckets, `RELEASE_CONCURRENCY` at a time. Returns how many went.
    */
-  async function releaseObjects(objects: readonly StoredObject[]): Promise<void> {
+  async function releaseObjects(objects: readonly StoredObject[]): Promise<number> {
+    let removed = 0;
     for (let start = 0; start < objects.length; start += RELEASE_BATCH) {
       const batch = objects.slice(start, start + RELEASE_BATCH);
       try {
@@ -91,6 +98,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
               if (!bucket) return; // the bucket is gone, and its bytes with it
               try {
                 await buckets.driverFor(bucket).delete(object.path as StorageKey);
+                removed++;
               } catch (error) {
                 log.error({ err: error, ...object }, 'could not remove stored bytes; they will be retried by the storage sweep');
               }
@@ -102,6 +110,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         log.error({ err: error, objects: batch.length }, 'could not remove stored bytes; they will be retried by the storage sweep');
       }
     }
+    return removed;
   }
 
   /** Deletes temporary objects, ignoring failures (a sweep of `tmp/` removes leftovers). */
@@ -340,6 +349,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         // nothing committed: remove the temps and any object promoted for this upload that no row references
         await dropTemps(landed, tempKey);
         await releaseObjects(tried);
+        if (isForeignKeyViolation(error)) throw new BucketUnavailableError('a selected bucket was removed during the upload; try again');
         throw error;
       }
     },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { validateBucket, type BucketInput } from './validate-bucket.js';
+import { connectionChanges, defaultForcePathStyle, validateBucket, type BucketInput } from './validate-bucket.js';
 
 const s3: BucketInput = { name: 'Archive', provider: 's3', bucketName: 'archive', accessKeyId: 'AK', secretAccessKey: 'SK' };
 const existingS3 = { provider: 's3', bucketName: 'archive', accessKeyId: 'AK', secretAccessKey: 'v1:…' };
@@ -24,5 +24,50 @@ describe('validateBucket', () => {
     ['update to an empty name', { name: ' ' }, existingS3, ['name']],
   ])('%s', (_name, input, existing, paths) => {
     expect(validateBucket(input, existing).map((i) => i.path)).toEqual(paths);
+  });
+});
+
+describe('defaultForcePathStyle', () => {
+  test.each([
+    [null, false],
+    [undefined, false],
+    ['  ', false],
+    ['http://127.0.0.1:9000', true],
+    ['https://acc.r2.cloudflarestorage.com', true],
+  ])('%j → %s', (endpoint, expected) => {
+    expect(defaultForcePathStyle(endpoint)).toBe(expected);
+  });
+});
+
+describe('connectionChanges', () => {
+  const stored = {
+    provider: 's3',
+    endpoint: 'http://127.0.0.1:9000',
+    region: null,
+    bucketName: 'archive',
+    pathPrefix: 'tenant-a',
+    forcePathStyle: true,
+  };
+  test.each<[string, BucketInput, string[]]>([
+    ['nothing given', {}, []],
+    [
+      'only fields that do not move objects',
+      { name: 'New', enabled: false, priority: 2, maxSizeMb: 5, accessType: 'signed', cdnUrl: 'https://cdn.test' },
+      [],
+    ],
+    ['rotated credentials', { accessKeyId: 'AK2', secretAccessKey: 'SK2' }, []],
+    ['the same values again', { ...stored, bucketName: ' archive ', pathPrefix: '/tenant-a/', region: '' }, []],
+    ['a null path style (keep)', { forcePathStyle: null }, []],
+    ['another provider', { provider: 'r2' }, ['provider']],
+    ['another endpoint', { endpoint: 'https://s3.example.com' }, ['endpoint']],
+    ['endpoint cleared', { endpoint: null }, ['endpoint']],
+    ['a region', { region: 'eu-central-1' }, ['region']],
+    ['another bucket name', { bucketName: 'other' }, ['bucketName']],
+    ['another path prefix', { pathPrefix: 'tenant-b' }, ['pathPrefix']],
+    ['path prefix cleared', { pathPrefix: '' }, ['pathPrefix']],
+    ['virtual-hosted addressing', { forcePathStyle: false }, ['forcePathStyle']],
+    ['several at once', { name: 'x', provider: 'b2', bucketName: 'b' }, ['provider', 'bucketName']],
+  ])('%s', (_name, input, expected) => {
+    expect(connectionChanges(input, stored)).toEqual(expected);
   });
 });

@@ -19,6 +19,7 @@ export type BucketInput = {
   priority?: number | null;
   maxSizeMb?: number | null;
   accessType?: string | null;
+  forcePathStyle?: boolean | null;
 };
 
 type Existing = { provider: string; bucketName: string | null; accessKeyId: string | null; secretAccessKey: string | null };
@@ -75,4 +76,30 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
     }
   }
   return issues;
+}
+
+/** Path style for a new S3-compatible bucket that does not say: with an endpoint (MinIO, B2, R2) yes, AWS itself no. */
+export function defaultForcePathStyle(endpoint: string | null | undefined): boolean {
+  return Boolean(endpoint?.trim());
+}
+
+/** The fields that say where a bucket's objects are: changing one while copies exist leaves them unreadable. */
+export const CONNECTION_FIELDS = ['provider', 'endpoint', 'region', 'bucketName', 'pathPrefix', 'forcePathStyle'] as const;
+export type ConnectionField = (typeof CONNECTION_FIELDS)[number];
+type Connection = { [K in ConnectionField]: K extends 'forcePathStyle' ? boolean : K extends 'provider' ? string : string | null };
+
+/** A connection value as the drivers read it: text trimmed (a path prefix also without its edge slashes), blank = none. */
+function connectionValue(field: ConnectionField, value: string | boolean | null | undefined) {
+  if (typeof value !== 'string') return value ?? null;
+  const trimmed = value.trim();
+  return (field === 'pathPrefix' ? trimmed.replace(/^\/+|\/+$/g, '') : trimmed) || null;
+}
+
+/** The connection fields an update would really change (absent ones, a null `forcePathStyle` and same values do not). */
+export function connectionChanges(input: BucketInput, existing: Connection): ConnectionField[] {
+  return CONNECTION_FIELDS.filter((field) => {
+    const value = input[field];
+    if (value === undefined || (field === 'forcePathStyle' && value === null)) return false;
+    return connectionValue(field, value) !== connectionValue(field, existing[field]);
+  });
 }
