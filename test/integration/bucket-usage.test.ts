@@ -125,6 +125,20 @@ describe.each(backends)('bucket usage and copies kept by the database on %s', (_
     await expectKeptEqualsCounted('all deleted');
   });
 
+  test('a file whose copies were all lost, uploaded again, is counted again (its rows revived in one statement)', async () => {
+    const [alice] = users as [TestUser];
+    const data = randomBytes(33_000);
+    const first = await upload(alice, data);
+    const before = await expectKeptEqualsCounted('stored');
+    await db.fileLocation.updateMany({ where: { fileInstance: { fileUuid: first.uuid } }, data: { status: 'failed' } });
+    const lost = await expectKeptEqualsCounted('every copy lost');
+    expect(Object.values(lost).reduce((a, b) => a + b, 0)).toBe(Object.values(before).reduce((a, b) => a + b, 0) - 2 * 33_000);
+    expect(await upload(alice, data)).toEqual({ uuid: first.uuid, duplicate: true });
+    expect(await expectKeptEqualsCounted('copies back')).toEqual(before);
+    expect((await locationsOf(first.uuid)).every((l) => l.status === 'active')).toBe(true);
+    await app.services.files.remove(null, first.uuid);
+  });
+
   test('image variants and a tile pyramid are counted, and go with their file', async () => {
     const noise = randomBytes(640 * 480 * 3);
     const image = await sharp(noise, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();

@@ -576,6 +576,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     },
   );
 
+  test('every copy lost: uploading the same bytes again puts the copies back under the same file', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
+    await setCopies(2);
+    const data = randomBytes(45 * KiB);
+    const u = await upload(data, 'lost everywhere.bin');
+    const path = blobOf(u);
+    for (const name of ['local', 'a'] as const) {
+      const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids[name] } });
+      await app.services.buckets.driverFor(row).delete(path as StorageKey);
+    }
+    expect((await read(u.file.url)).status).toBe(503); // both copies found missing and marked failed
+    expect(await fileState(u.file.uuid)).toMatchObject({ copies: 0, underReplicated: true });
+
+    const again = await upload(data, 'found it again.bin');
+    expect(again).toMatchObject({ duplicate: true, file: { uuid: u.file.uuid, copies: 2, underReplicated: false } });
+    const locations = (await fileState(u.file.uuid)).instances[0]!.locations;
+    expect(locations).toHaveLength(2); // the failed rows are reused, not duplicated
+    expect(locations.every((l) => l.status === 'active')).toBe(true);
+    expect(await holders(path)).toEqual(['a', 'local']);
+    const served = await read(u.file.url);
+    expect(served.status).toBe(200);
+    expect(served.body.equals(data)).toBe(true);
+    expect((await health()).underReplicatedFiles.map((f) => f.uuid)).not.toContain(u.file.uuid);
+    await layout({ b: {} });
+  });
+
   test('when no copy can be read, the URL answers 503 (retry later), never the bytes of something else', async () => {
     await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
     await setCopies(1);

@@ -19,7 +19,7 @@ import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.j
 import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
 import { mapLimit } from '../../util/map-limit.js';
-import { findStored, insertOriginal, type CopyPlacement, type StoredFile } from './upload-rows.js';
+import { findStored, insertOriginal, relinkCopies, type CopyPlacement, type StoredFile } from './upload-rows.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,6 +34,8 @@ const RESTORED = { status: 'active', trashedAt: null } as const;
 /** Objects released per transaction after a deletion, and deleted from storage at once within it. */
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
+
+const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority });
 
 /** A foreign key violated by a statement (Prisma reports a raw statement's through the driver adapter's error). */
 function isForeignKeyViolation(error: unknown): boolean {
@@ -293,6 +295,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       // every bucket a promotion was tried in: on failure its object at `key` goes unless a row points at it
       let tried: StoredObject[] = [];
       let unmoved: Target[] = [];
+      /** Promotes the temp object in every target; those where that fails are dropped, and at least one must work. */
+      const promoteTracked = async (targets: readonly Target[]) => {
+        tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
+        const moved = await promote(targets, tempKey, key);
+        unmoved = targets.filter((t) => !moved.includes(t));
+        if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
+        return moved;
+      };
       try {
         const result = await db.$transaction(
           async (tx) => {
@@ -301,17 +311,15 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
             if (mine) {
               // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file
               if (mine.status === 'trashed') await tx.file.update({ where: { uuid: mine.uuid }, data: RESTORED });
-              return { file: { ...mine, status: mine.status === 'trashed' ? RESTORED.status : mine.status }, duplicate: true, reused: true };
+              const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? RESTORED.status : mine.status };
+              if (mine.activeCopies > 0 || !mine.originalUuid) return { file, duplicate: true, reused: true };
+              // every stored copy of the file is lost: the bytes just received put it back
+              const moved = await promoteTracked(landed);
+              await relinkCopies(tx, mine.originalUuid, key, moved.map(placement));
+              return { file, duplicate: true, reused: false };
             }
-            let locations: CopyPlacement[] = donor;
-            if (donor.length === 0) {
-              tried = landed.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
-              const moved = await promote(landed, tempKey, key);
-              unmoved = landed.filter((t) => !moved.includes(t));
-              if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
-              locations = moved.map((t) => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority }));
-            }
-            // else: bytes another user already stored; link to their copies, store nothing new
+            // bytes another user already stored: link to their copies, store nothing new; else promote the new object
+            const locations = donor.length > 0 ? donor : (await promoteTracked(landed)).map(placement);
             const file = await insertOriginal(tx, {
               originalFileName,
               fileName: `${sha256}.${ext}`,

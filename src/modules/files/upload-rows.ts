@@ -9,6 +9,9 @@ import type { Prisma } from '../../generated/prisma/client.js';
 export type StoredFile = { uuid: string; status: string };
 export type CopyPlacement = { bucketUuid: string; priority: number };
 
+/** The uploader's own file with these bytes, and its original's instance and active copies (0: every copy is lost). */
+export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
+
 /**
  * What is already stored for these bytes: the uploader's own file (`mine`, found by the per-user dedup key) or, when
  * there is none, the buckets holding another user's active copy of the same original (`donor`, one per bucket).
@@ -18,11 +21,21 @@ export async function findStored(
   dedupKey: string,
   key: string,
   sha256: string,
-): Promise<{ mine: StoredFile | null; donor: CopyPlacement[] }> {
-  const rows = await tx.$queryRaw<{ uuid: string | null; status: string | null; bucket_uuid: string | null; priority: number | null }[]>`
-    SELECT mine.uuid, mine.status, donor.bucket_uuid, donor.priority
+): Promise<{ mine: MyStoredFile | null; donor: CopyPlacement[] }> {
+  const rows = await tx.$queryRaw<
+    {
+      uuid: string | null;
+      status: string | null;
+      original_uuid: string | null;
+      active_copies: number | null;
+      bucket_uuid: string | null;
+      priority: number | null;
+    }[]
+  >`
+    SELECT mine.uuid, mine.status, original.uuid AS original_uuid, original.active_copies, donor.bucket_uuid, donor.priority
       FROM (SELECT 1) AS one
       LEFT JOIN phoenix_kit_files AS mine ON mine.user_file_checksum = ${dedupKey}
+      LEFT JOIN phoenix_kit_file_instances AS original ON original.file_uuid = mine.uuid AND original.variant_name = 'original'
       LEFT JOIN LATERAL (
         SELECT DISTINCT ON (l.bucket_uuid) l.bucket_uuid, l.priority
           FROM phoenix_kit_file_locations AS l
@@ -31,7 +44,10 @@ export async function findStored(
          ORDER BY l.bucket_uuid, l.priority
       ) AS donor ON mine.uuid IS NULL`;
   const first = rows[0];
-  if (first?.uuid && first.status) return { mine: { uuid: first.uuid, status: first.status }, donor: [] };
+  if (first?.uuid && first.status) {
+    const mine = { uuid: first.uuid, status: first.status, originalUuid: first.original_uuid, activeCopies: Number(first.active_copies ?? 0) };
+    return { mine, donor: [] };
+  }
   return {
     mine: null,
     donor: rows.flatMap((r) => (r.bucket_uuid ? [{ bucketUuid: r.bucket_uuid, priority: Number(r.priority ?? 0) }] : [])),
@@ -78,4 +94,22 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
     SELECT uuid::text, status FROM file`;
   if (!file) throw new Error('file row not inserted');
   return file;
+}
+
+/**
+ * Points an instance at `key` in each of `buckets` again: a location row it already has there (a copy marked failed)
+ * becomes active, one it lacks is added.
+ */
+export async function relinkCopies(tx: Prisma.TransactionClient, instanceUuid: string, key: string, buckets: readonly CopyPlacement[]) {
+  await tx.$executeRaw`
+    WITH copy AS (
+      SELECT * FROM unnest(${buckets.map((b) => b.bucketUuid)}::uuid[], ${buckets.map((b) => b.priority)}::int[]) AS c (bucket_uuid, priority)
+    ), revived AS (
+      UPDATE phoenix_kit_file_locations AS l SET status = 'active', path = ${key}, last_verified_at = now(), updated_at = now()
+        FROM copy WHERE l.file_instance_uuid = ${instanceUuid}::uuid AND l.bucket_uuid = copy.bucket_uuid
+      RETURNING l.bucket_uuid
+    )
+    INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
+    SELECT ${key}, 'active', copy.priority, ${instanceUuid}::uuid, copy.bucket_uuid
+      FROM copy WHERE copy.bucket_uuid NOT IN (SELECT bucket_uuid FROM revived)`;
 }
