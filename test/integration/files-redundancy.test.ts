@@ -434,6 +434,50 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     }
   });
 
+  test('an empty bucket re-pointed elsewhere during an upload gets no copy of it, and no bytes stay at the old place', async () => {
+    const x = await app.services.buckets.create({ name: 'Re-pointed', provider: 'local', endpoint: 'buckets/x-before', priority: 1 });
+    await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(2);
+    const data = randomBytes(24 * KiB);
+    let uploading: Promise<ExecutionResult<FilesRedundancyUploadMutation>> | undefined;
+    await db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM phoenix_kit_buckets WHERE uuid = ${x.uuid}::uuid FOR UPDATE`;
+        uploading = uploadVia(app, UploadDocument, { name: 'repointed.bin', data }, { headers: alice.headers });
+        // on PostgreSQL the upload has written both copies and waits to record them; PGlite runs one transaction at a time
+        if (backend.database.kind === 'postgres') {
+          await vi.waitFor(
+            async () => {
+              const [waiting] = await backend.database.sql.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted",
+              );
+              expect(waiting!.n).toBeGreaterThan(0);
+            },
+            { timeout: 10_000 },
+          );
+        }
+        await tx.bucket.update({ where: { uuid: x.uuid }, data: { endpoint: 'buckets/x-after' } });
+      },
+      { timeout: 20_000 },
+    );
+    const result = (await uploading!).data?.uploadFile;
+    if (result?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(result));
+    const { file } = result.data;
+    // every recorded copy is where its bucket row leads now; nothing was left where the bucket used to lead
+    const row = await db.bucket.findUniqueOrThrow({ where: { uuid: x.uuid } });
+    for (const location of file.instances[0]!.locations) {
+      const bucket = await db.bucket.findUniqueOrThrow({ where: { uuid: location.bucket.uuid } });
+      expect(await app.services.buckets.driverFor(bucket).stat(location.path as StorageKey), location.bucket.uuid).not.toBeNull();
+    }
+    expect(await listTree(localBucketRoot('buckets/x-before', dataDir))).toEqual([]);
+    if (backend.database.kind === 'postgres') expect(placed(result.data)).toEqual(['local']);
+    expect((await read(file.url)).body.equals(data)).toBe(true);
+    await app.services.files.remove(null, file.uuid);
+    expect(await listTree(localBucketRoot(row.endpoint, dataDir))).toEqual([]);
+    await app.services.buckets.remove(x.uuid);
+    await layout({ a: {}, b: {} });
+  });
+
   test('a file deleted while its repair copy is being written leaves no copy behind', async () => {
     await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
     await setCopies(1);

@@ -35,7 +35,7 @@ const RESTORED = { status: 'active', trashedAt: null } as const;
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
 
-const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority });
+const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority, bucketVersion: t.bucket.updatedAt });
 
 /** A foreign key violated by a statement (Prisma reports a raw statement's through the driver adapter's error). */
 function isForeignKeyViolation(error: unknown): boolean {
@@ -295,6 +295,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       // every bucket a promotion was tried in: on failure its object at `key` goes unless a row points at it
       let tried: StoredObject[] = [];
       let unmoved: Target[] = [];
+      let stale: Target[] = [];
       /** Promotes the temp object in every target; those where that fails are dropped, and at least one must work. */
       const promoteTracked = async (targets: readonly Target[]) => {
         tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
@@ -335,7 +336,10 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
               key,
               locations,
             });
-            return { file, duplicate: false, reused: donor.length > 0 };
+            if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
+            // a bucket re-pointed or removed since the bytes went through it: that copy is not recorded, and goes
+            if (donor.length === 0) stale = landed.filter((t) => !unmoved.includes(t) && !file.buckets.includes(t.bucket.uuid));
+            return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
           },
           { timeout: 120_000, maxWait: 60_000 },
         );
@@ -345,6 +349,8 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
           await dropTemps(unmoved, tempKey);
           await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
         }
+        // through the driver the bytes were written with: the bucket row no longer leads there
+        if (stale.length > 0) await dropTemps(stale, key);
         log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
         if (processing && result.file.status === 'processing') {
           // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper

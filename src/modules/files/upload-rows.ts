@@ -7,7 +7,11 @@ import type { Prisma } from '../../generated/prisma/client.js';
 
 /** The part of a file row an upload hands back (the GraphQL payload loads the rest by uuid). */
 export type StoredFile = { uuid: string; status: string };
-export type CopyPlacement = { bucketUuid: string; priority: number };
+/**
+ * A copy to record. `bucketVersion`: the bucket row's `updated_at` when the bytes were written through it; the copy is
+ * recorded only if the row is still that version (an admin may have pointed an empty bucket elsewhere meanwhile).
+ */
+export type CopyPlacement = { bucketUuid: string; priority: number; bucketVersion?: Date };
 
 /** The uploader's own file with these bytes, and its original's instance and active copies (0: every copy is lost). */
 export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
@@ -71,10 +75,15 @@ export type OriginalRow = {
   locations: readonly CopyPlacement[];
 };
 
-/** Inserts a file with its `original` instance and one active location per copy, in one statement. */
-export async function insertOriginal(tx: Prisma.TransactionClient, row: OriginalRow): Promise<StoredFile> {
+/**
+ * Inserts a file with its `original` instance and one active location per copy, in one statement; returns the buckets
+ * that got a location. The buckets are locked (FOR KEY SHARE, as the foreign key would) and re-checked against
+ * `bucketVersion`: one changed or deleted meanwhile gets no location.
+ */
+export async function insertOriginal(tx: Prisma.TransactionClient, row: OriginalRow): Promise<StoredFile & { buckets: string[] }> {
   const size = BigInt(row.size);
-  const [file] = await tx.$queryRaw<StoredFile[]>`
+  const versions = row.locations.map((l) => l.bucketVersion?.toISOString() ?? null);
+  const [file] = await tx.$queryRaw<(StoredFile & { buckets: string[] | null })[]>`
     WITH file AS (
       INSERT INTO phoenix_kit_files (original_file_name, file_name, file_path, mime_type, file_type, ext, file_checksum,
                                      user_file_checksum, size, status, user_uuid)
@@ -85,15 +94,21 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
       INSERT INTO phoenix_kit_file_instances (variant_name, file_name, mime_type, ext, checksum, size, processing_status, file_uuid)
       SELECT 'original', ${row.key}, ${row.mimeType}, ${row.ext}, ${row.sha256}, ${size}, 'completed', file.uuid FROM file
       RETURNING uuid
+    ), usable AS (
+      SELECT copy.bucket_uuid, copy.priority
+        FROM unnest(${row.locations.map((l) => l.bucketUuid)}::uuid[], ${row.locations.map((l) => l.priority)}::int[],
+                    ${versions}::timestamptz[]) AS copy (bucket_uuid, priority, version)
+        JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
+       WHERE copy.version IS NULL OR date_trunc('milliseconds', b.updated_at) = copy.version
+         FOR KEY SHARE OF b
     ), location AS (
       INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
-      SELECT ${row.key}, 'active', copy.priority, instance.uuid, copy.bucket_uuid
-        FROM instance, unnest(${row.locations.map((l) => l.bucketUuid)}::uuid[], ${row.locations.map((l) => l.priority)}::int[])
-             AS copy (bucket_uuid, priority)
+      SELECT ${row.key}, 'active', usable.priority, instance.uuid, usable.bucket_uuid FROM instance, usable
+      RETURNING bucket_uuid
     )
-    SELECT uuid::text, status FROM file`;
+    SELECT uuid::text, status, (SELECT array_agg(bucket_uuid::text) FROM location) AS buckets FROM file`;
   if (!file) throw new Error('file row not inserted');
-  return file;
+  return { uuid: file.uuid, status: file.status, buckets: file.buckets ?? [] };
 }
 
 /**
