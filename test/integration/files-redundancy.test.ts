@@ -478,6 +478,45 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ a: {}, b: {} });
   });
 
+  test('an empty bucket re-pointed elsewhere during a repair gets no copy, and no bytes stay at the old place', async () => {
+    await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const data = randomBytes(22 * KiB);
+    const u = await upload(data, 'repaired into a re-pointed bucket.bin');
+    const x = await app.services.buckets.create({ name: 'Re-pointed (repair)', provider: 'local', endpoint: 'buckets/y-before', priority: 1 });
+    await setCopies(2);
+    let repair: Promise<unknown> | undefined;
+    await db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM phoenix_kit_buckets WHERE uuid = ${x.uuid}::uuid FOR UPDATE`;
+        repair = app.services.replication.repair();
+        if (backend.database.kind === 'postgres') {
+          await vi.waitFor(
+            async () => {
+              const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+              expect(waiting!.n).toBeGreaterThan(0);
+            },
+            { timeout: 10_000 },
+          );
+          expect(await listTree(localBucketRoot('buckets/y-before', dataDir))).toEqual([blobOf(u)]);
+        }
+        await tx.bucket.update({ where: { uuid: x.uuid }, data: { endpoint: 'buckets/y-after' } });
+      },
+      { timeout: 20_000 },
+    );
+    await repair;
+    expect(await listTree(localBucketRoot('buckets/y-before', dataDir))).toEqual([]);
+    // whatever copy the repair recorded in the bucket is where the bucket leads now
+    for (const l of (await fileState(u.file.uuid)).instances[0]!.locations.filter((l) => l.bucket.uuid === x.uuid)) {
+      expect(await app.services.buckets.driverFor(await db.bucket.findUniqueOrThrow({ where: { uuid: x.uuid } })).stat(l.path as StorageKey)).not.toBeNull();
+    }
+    if (backend.database.kind === 'postgres') expect(await fileState(u.file.uuid)).toMatchObject({ copies: 1, underReplicated: true });
+    await app.services.files.remove(null, u.file.uuid);
+    expect(await listTree(localBucketRoot('buckets/y-after', dataDir))).toEqual([]);
+    await app.services.buckets.remove(x.uuid);
+    await layout({ a: {}, b: {} });
+  });
+
   test('a file deleted while its repair copy is being written leaves no copy behind', async () => {
     await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
     await setCopies(1);

@@ -1,8 +1,9 @@
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
+import type { StorageDriver } from '../../storage/storage-driver.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import { asCandidate, type BucketService } from './bucket.service.js';
+import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
 import { lockObjects, type FileService } from './file.service.js';
 import { mapLimit } from '../../util/map-limit.js';
@@ -64,13 +65,24 @@ export function createReplicationService(deps: {
       const copies = await target();
       const pending = await shortfalls();
       let copiesAdded = 0;
+      // each bucket is checked once per run (for a local one that also makes its directory): copies go only to buckets
+      // that answer, so one that is down costs neither a failed write per object nor the copy another bucket could take
+      const answering = new Map<string, Promise<boolean>>();
+      const answers = (bucket: BucketWithUsage) => {
+        let ok = answering.get(bucket.uuid);
+        if (!ok) answering.set(bucket.uuid, (ok = buckets.health(bucket).then((h) => h.ok)));
+        return ok;
+      };
       await mapLimit(pending, REPAIR_CONCURRENCY, async (item) => {
         const present = await db.fileLocation.findMany({
           where: { fileInstanceUuid: item.instanceUuid, status: 'active' },
           select: { bucketUuid: true },
         });
         const have = new Set(present.map((p) => p.bucketUuid));
-        const candidates = (await buckets.enabledWithUsage()).filter((b) => !have.has(b.uuid));
+        const missing = (await buckets.enabledWithUsage()).filter((b) => !have.has(b.uuid));
+        const candidates = (await Promise.all(missing.map(async (b) => ((await answers(b)) ? b : null)))).filter(
+          (b): b is BucketWithUsage => b !== null,
+        );
         const selection = selectBuckets(
           candidates.map(asCandidate),
           { fileSize: item.size, copies: copies - present.length },
@@ -81,9 +93,11 @@ export function createReplicationService(deps: {
           // it goes again, unless something else references that object in that bucket
           let written = false;
           let added = false;
+          let repointed = false;
+          let driver: StorageDriver | null = null;
           try {
             const source = await files.open({ uuid: item.instanceUuid, fileName: item.path });
-            const driver = buckets.driverFor(bucket);
+            driver = buckets.driverFor(bucket);
             if (!(await driver.stat(item.path as StorageKey))) {
               await driver.put(item.path as StorageKey, source.stream, { contentType: item.mimeType, size: item.size });
               written = true;
@@ -92,6 +106,11 @@ export function createReplicationService(deps: {
             }
             added = await db.$transaction(async (tx) => {
               await lockObjects(tx, [item.path]);
+              // the bucket row as the copy was written through it (an admin may re-point an empty bucket meanwhile)
+              const [current] = await tx.$queryRaw<{ updated_at: Date }[]>`
+                SELECT updated_at FROM phoenix_kit_buckets WHERE uuid = ${bucket.uuid}::uuid FOR KEY SHARE`;
+              repointed = current?.updated_at.getTime() !== bucket.updatedAt.getTime();
+              if (repointed) return false;
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });
@@ -110,7 +129,12 @@ export function createReplicationService(deps: {
           } catch (error) {
             log.warn({ err: error, instance: item.instanceUuid, bucket: bucket.uuid }, 'repair copy failed');
           }
-          if (written && !added) await files.releaseObjects([{ bucketUuid: bucket.uuid, path: item.path }]);
+          if (written && repointed) {
+            // nothing can point at the place the bucket led to before: remove the copy there
+            await driver?.delete(item.path as StorageKey).catch((error: unknown) => log.warn({ err: error }, 'repair copy left behind'));
+          } else if (written && !added) {
+            await files.releaseObjects([{ bucketUuid: bucket.uuid, path: item.path }]);
+          }
         }
       });
       const report = { checked: pending.length, copiesAdded, stillUnderReplicated: (await shortfalls()).length };
