@@ -198,7 +198,6 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     return file;
   }
 
-
   /** Moves the written temp object to `to` in every target at once; returns the targets where it arrived. */
   async function promote(targets: readonly Target[], from: StorageKey, to: StorageKey): Promise<Target[]> {
     const moved = await Promise.all(
