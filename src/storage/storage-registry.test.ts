@@ -3,7 +3,15 @@ import { LocalDriver } from './local-driver.js';
 import { S3Driver } from './s3-driver.js';
 import { BucketConfigError } from './storage-errors.js';
 import { normalizeKey } from './storage-key.js';
-import { bucketPrefix, createBucketDriver, createStorageRegistry, localBucketRoot, type BucketConnection } from './storage-registry.js';
+import {
+  bucketPrefix,
+  createBucketDriver,
+  createStorageRegistry,
+  localBucketRoot,
+  overlappingStorage,
+  storageLocation,
+  type BucketConnection,
+} from './storage-registry.js';
 
 const row = (o: Partial<BucketConnection> = {}): BucketConnection => ({
   uuid: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
@@ -27,6 +35,27 @@ describe('localBucketRoot', () => {
     ['/mnt/disk1/media', '/mnt/disk1/media'],
   ])('%j → %s', (endpoint, expected) => {
     expect(localBucketRoot(endpoint, '/srv/data')).toBe(expected);
+  });
+});
+
+describe('storageLocation and overlappingStorage', () => {
+  test.each<[string, Partial<BucketConnection>, string]>([
+    ['local default directory', {}, 'local:/data/priv/media'],
+    ['local relative directory and prefix', { endpoint: 'buckets/a', pathPrefix: '/site-1/' }, 'local:/data/buckets/a/site-1'],
+    ['local absolute directory', { endpoint: '/srv/media/' }, 'local:/srv/media'],
+    ['S3 endpoint, case and trailing slash ignored', { provider: 's3', endpoint: 'HTTP://Minio:9000/', bucketName: 'b' }, 's3:http://minio:9000/b'],
+    ['AWS by region', { provider: 'r2', region: 'eu-west-1', bucketName: 'media', pathPrefix: 'x/y' }, 's3:aws:eu-west-1/media/x/y'],
+  ])('%s', (_label, o, expected) => {
+    expect(storageLocation(row(o), '/data')).toBe(expected);
+  });
+
+  test.each<[string, Record<string, string>, string[]]>([
+    ['distinct places', { a: 'local:/d/a', b: 'local:/d/b', c: 's3:e/b' }, []],
+    ['the same place', { a: 'local:/d/a', b: 'local:/d/a', c: 'local:/d/c' }, ['a', 'b']],
+    ['one inside the other', { a: 's3:e/b', b: 's3:e/b/tenant', c: 's3:e/bb' }, ['a', 'b']],
+    ['a name that only starts alike', { a: 'local:/d/a', b: 'local:/d/ab' }, []],
+  ])('%s', (_label, places, expected) => {
+    expect([...overlappingStorage(new Map(Object.entries(places)))].sort()).toEqual(expected);
   });
 });
 

@@ -52,6 +52,30 @@ export function localBucketRoot(endpoint: string | null, dataDir: string): strin
   return isAbsolute(dir) ? resolve(dir) : resolve(dataDir, dir);
 }
 
+/**
+ * Where a bucket's objects live, as one string that starts with another's exactly when the first bucket's objects lie
+ * within the second's: the local directory, or the S3 endpoint and bucket, followed by the path prefix. Throws
+ * `BucketConfigError` for rows that cannot work.
+ */
+export function storageLocation(bucket: BucketConnection, dataDir: string): string {
+  const prefix = bucketPrefix(bucket.pathPrefix);
+  const tail = prefix ? `/${prefix}` : '';
+  if (bucket.provider === 'local') return `local:${localBucketRoot(bucket.endpoint, dataDir)}${tail}`;
+  const service = (bucket.endpoint?.trim() || `aws:${bucket.region?.trim() ?? ''}`).toLowerCase().replace(/\/+$/, '');
+  return `s3:${service}/${bucket.bucketName?.trim() ?? ''}${tail}`;
+}
+
+/** The buckets (keys of `locations`) whose objects lie within another's, or share its place. */
+export function overlappingStorage(locations: ReadonlyMap<string, string>): Set<string> {
+  const entries = [...locations];
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
+  return new Set(
+    entries
+      .filter(([uuid, place]) => entries.some(([other, there]) => other !== uuid && (within(place, there) || within(there, place))))
+      .map(([uuid]) => uuid),
+  );
+}
+
 /** A new driver for one bucket row; throws `BucketConfigError` for rows that cannot work. */
 export function createBucketDriver(bucket: BucketConnection, options: StorageRegistryOptions): StorageDriver {
   const prefix = bucketPrefix(bucket.pathPrefix);

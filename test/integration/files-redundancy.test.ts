@@ -591,6 +591,30 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     expect(await objectsIn(ids.b)).not.toContain(temp);
   });
 
+  test('the sweep leaves buckets that share storage alone, and never touches what the server did not write', async () => {
+    const localRow = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.local } });
+    const root = localBucketRoot(localRow.endpoint, dataDir);
+    const orphan = join(root, 'blobs', 'ff', 'ff', 'f'.repeat(64));
+    const byHand = join(root, 'by-hand', 'readme.txt');
+    for (const path of [orphan, byHand]) {
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, 'not referenced');
+    }
+    const twin = await app.services.buckets.create({ name: 'Twin', provider: 'local', endpoint: localRow.endpoint, enabled: false });
+    const later = new Date(Date.now() + SWEEP_GRACE_MS + 60_000);
+    try {
+      // the twin could reference what lies in the shared directory: neither is swept
+      expect(await app.services.storageSweep.sweep(later)).toMatchObject({ shared: 2, removed: 0 });
+      expect(existsSync(orphan)).toBe(true);
+    } finally {
+      await app.services.buckets.remove(twin.uuid);
+    }
+    expect(await app.services.storageSweep.sweep(later)).toMatchObject({ shared: 0, removed: 1 });
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(byHand)).toBe(true);
+    await rm(join(root, 'by-hand'), { recursive: true });
+  });
+
   test('sweepStorage is admin-only and reports what it did', async () => {
     const refused = await execute(app, SweepDocument, {}, alice.headers);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -4,7 +4,7 @@ import { Prisma, type Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import { BucketConfigError } from '../../storage/storage-errors.js';
-import { createStorageRegistry, type StorageRegistryOptions } from '../../storage/storage-registry.js';
+import { createStorageRegistry, storageLocation, type StorageRegistryOptions } from '../../storage/storage-registry.js';
 import { connectionChanges, defaultForcePathStyle, validateBucket, type BucketInput, type ConnectionField } from './domain/validate-bucket.js';
 import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
 import { BucketInUseError } from './file.errors.js';
@@ -130,6 +130,8 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     foldLedger,
     driverFor,
     health,
+    /** Where the bucket's objects live (`storageLocation`); throws `BucketConfigError` for rows that cannot work. */
+    locationOf: (bucket: Bucket) => storageLocation(bucket, deps.storage.dataDir),
 
     /** Enabled buckets with their used bytes (for selection; every upload reads them). */
     enabledWithUsage: () => withUsage('enabled'),

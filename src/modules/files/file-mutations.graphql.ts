@@ -56,6 +56,7 @@ const SweepReportRef = builder.objectRef<SweepReport>('SweepReport').implement({
   fields: (t) => ({
     buckets: t.exposeInt('buckets', { description: 'Buckets looked at (enabled or not).' }),
     unreachable: t.exposeInt('unreachable', { description: 'Buckets that could not be listed; swept next time.' }),
+    shared: t.exposeInt('shared', { description: "Buckets left alone: their storage overlaps another bucket's." }),
     scanned: t.exposeInt('scanned', { description: 'Objects listed.' }),
     removed: t.exposeInt('removed', { description: 'Objects no row pointed at, removed.' }),
   }),

@@ -1,5 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
+import { storageKey } from '../../storage/storage-key.js';
+import { overlappingStorage } from '../../storage/storage-registry.js';
 import type { BucketService } from './bucket.service.js';
 import type { FileService } from './file.service.js';
 
@@ -9,13 +11,20 @@ export const SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
 /** Listed objects checked against `file_locations` per statement. */
 const SWEEP_BATCH = 500;
 
-export type SweepReport = { buckets: number; unreachable: number; scanned: number; removed: number };
+/**
+ * Where the server writes (originals and variants, temporary objects, tile pyramids): anything else in a bucket's
+ * storage (files put there by hand, another program's data) is never looked at.
+ */
+export const SWEPT_PREFIXES = ['blobs', 'tmp', '_tiles'] as const;
+
+export type SweepReport = { buckets: number; unreachable: number; shared: number; scanned: number; removed: number };
 
 /**
  * The safety net under reference-safe deletion: bytes that no location row points at are removed. They are left by a
  * bucket that was down when its file was deleted, by a process that stopped between writing an object and committing
- * its row, or by an abandoned temporary object. Every bucket is listed (enabled or not); candidates are checked in
- * batches and removed through `releaseObjects`, which checks again under the uploads' per-object locks.
+ * its row, or by an abandoned temporary object. Every bucket is listed (enabled or not) under `SWEPT_PREFIXES`;
+ * candidates are checked in batches and removed through `releaseObjects`, which checks again under the uploads'
+ * per-object locks. Buckets whose storage overlaps (the same directory, or one inside the other) are left alone.
  */
 export function createStorageSweep(deps: { db: Db; log: Logger; buckets: BucketService; files: FileService }) {
   const { db, log, buckets, files } = deps;
@@ -33,23 +42,42 @@ export function createStorageSweep(deps: { db: Db; log: Logger; buckets: BucketS
   return {
     /** Removes the unreferenced objects last modified more than `SWEEP_GRACE_MS` before `now`. */
     async sweep(now = new Date()): Promise<SweepReport> {
-      const report: SweepReport = { buckets: 0, unreachable: 0, scanned: 0, removed: 0 };
+      const report: SweepReport = { buckets: 0, unreachable: 0, shared: 0, scanned: 0, removed: 0 };
       const cutoff = now.getTime() - SWEEP_GRACE_MS;
-      for (const bucket of await db.bucket.findMany({ orderBy: { uuid: 'asc' } })) {
+      const all = await db.bucket.findMany({ orderBy: { uuid: 'asc' } });
+      const places = new Map<string, string>();
+      for (const bucket of all) {
+        try {
+          places.set(bucket.uuid, buckets.locationOf(bucket));
+        } catch {
+          // a row that cannot work is reported as unreachable below
+        }
+      }
+      // an object in storage two buckets share may be referenced through either: neither is swept
+      const shared = overlappingStorage(places);
+      for (const bucket of all) {
         report.buckets++;
+        if (shared.has(bucket.uuid)) {
+          report.shared++;
+          log.warn({ bucket: bucket.uuid }, 'bucket not swept: its storage overlaps another bucket\'s');
+          continue;
+        }
         const sweepBatch = async (paths: string[]) => {
           const orphans = await unreferenced(bucket.uuid, paths);
           if (orphans.length > 0) report.removed += await files.releaseObjects(orphans.map((path) => ({ bucketUuid: bucket.uuid, path })));
         };
         try {
+          const driver = buckets.driverFor(bucket);
           let batch: string[] = [];
-          for await (const object of buckets.driverFor(bucket).list(null)) {
-            report.scanned++;
-            if (object.modifiedAt.getTime() > cutoff) continue;
-            batch.push(object.key);
-            if (batch.length === SWEEP_BATCH) {
-              await sweepBatch(batch);
-              batch = [];
+          for (const prefix of SWEPT_PREFIXES) {
+            for await (const object of driver.list(storageKey(prefix))) {
+              report.scanned++;
+              if (object.modifiedAt.getTime() > cutoff) continue;
+              batch.push(object.key);
+              if (batch.length === SWEEP_BATCH) {
+                await sweepBatch(batch);
+                batch = [];
+              }
             }
           }
           if (batch.length > 0) await sweepBatch(batch);
