@@ -164,7 +164,8 @@ export class LocalDriver implements StorageDriver {
   }
 
   async *list(prefix: StorageKey | null): AsyncIterable<ListedObject> {
-    const base = this.prefix ? this.pathFor(this.prefix) : this.root;
+    // keys are relative to the bucket's prefix directory (pathFor adds the prefix itself)
+    const base = this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
     const start = prefix ? this.pathFor(prefix) : base;
     // depth first, one directory handle at a time; files being written (temp names) are not objects yet
     const pending = [start];

@@ -43,8 +43,10 @@ describe('storageLocation and overlappingStorage', () => {
     ['local default directory', {}, 'local:/data/priv/media'],
     ['local relative directory and prefix', { endpoint: 'buckets/a', pathPrefix: '/site-1/' }, 'local:/data/buckets/a/site-1'],
     ['local absolute directory', { endpoint: '/srv/media/' }, 'local:/srv/media'],
-    ['S3 endpoint, case and trailing slash ignored', { provider: 's3', endpoint: 'HTTP://Minio:9000/', bucketName: 'b' }, 's3:http://minio:9000/b'],
-    ['AWS by region', { provider: 'r2', region: 'eu-west-1', bucketName: 'media', pathPrefix: 'x/y' }, 's3:aws:eu-west-1/media/x/y'],
+    ['S3 endpoint, case and trailing slash ignored', { provider: 's3', endpoint: 'HTTP://Minio:9000/', bucketName: 'b' }, 's3:minio:9000/b'],
+    ['S3 endpoint without a scheme', { provider: 's3', endpoint: 'minio:9000', bucketName: 'b' }, 's3:minio:9000/b'],
+    ['AWS, whatever the region', { provider: 's3', region: 'eu-west-1', bucketName: 'media', pathPrefix: 'x/y' }, 's3:aws/media/x/y'],
+    ['AWS named by its endpoint', { provider: 's3', endpoint: 'https://s3.us-east-1.amazonaws.com', bucketName: 'media' }, 's3:aws/media'],
   ])('%s', (_label, o, expected) => {
     expect(storageLocation(row(o), '/data')).toBe(expected);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { LocalDriver } from './local-driver.js';
-import { S3Driver, type S3Provider, type S3Tuning } from './s3-driver.js';
+import { s3Endpoint, S3Driver, type S3Provider, type S3Tuning } from './s3-driver.js';
 import type { StorageDriver } from './storage-driver.js';
 import { BucketConfigError } from './storage-errors.js';
 import { InvalidStorageKeyError, normalizeKey, type StorageKey } from './storage-key.js';
@@ -61,7 +61,10 @@ export function storageLocation(bucket: BucketConnection, dataDir: string): stri
   const prefix = bucketPrefix(bucket.pathPrefix);
   const tail = prefix ? `/${prefix}` : '';
   if (bucket.provider === 'local') return `local:${localBucketRoot(bucket.endpoint, dataDir)}${tail}`;
-  const service = (bucket.endpoint?.trim() || `aws:${bucket.region?.trim() ?? ''}`).toLowerCase().replace(/\/+$/, '');
+  // the service by host alone (a scheme or a trailing slash does not make another one); AWS bucket names are global
+  const endpoint = s3Endpoint(bucket.endpoint);
+  const host = endpoint ? new URL(endpoint).host.toLowerCase() : 'amazonaws.com';
+  const service = /(^|\.)amazonaws\.com$/.test(host) ? 'aws' : host;
   return `s3:${service}/${bucket.bucketName?.trim() ?? ''}${tail}`;
 }
 

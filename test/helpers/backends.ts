@@ -1,3 +1,4 @@
+import { expect, vi } from 'vitest';
 import { openEmbedded, openPostgres, type Database } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrations/runner.js';
 import { createTestDatabase } from './pg.js';
@@ -53,3 +54,18 @@ export const backends: Array<[name: 'postgres' | 'pglite', open: BackendFactory]
     },
   ],
 ];
+
+/**
+ * Waits until a session of the database waits for a lock (the other side of a race the test holds a lock against).
+ * PGlite runs one transaction at a time, so nothing can be waiting there: it returns at once.
+ */
+export async function untilSomeoneWaitsForALock(backend: Backend): Promise<void> {
+  if (backend.database.kind !== 'postgres') return;
+  await vi.waitFor(
+    async () => {
+      const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+      expect(waiting!.n).toBeGreaterThan(0);
+    },
+    { timeout: 10_000 },
+  );
+}

@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
 import type { FilesLifecycleUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, grantRole, signUp, type TestUser } from '../helpers/accounts.js';
-import { backends, type Backend } from '../helpers/backends.js';
+import { backends, untilSomeoneWaitsForALock, type Backend } from '../helpers/backends.js';
 import { execute } from '../helpers/execute.js';
 import { listTree, pathOf, PNG_1X1, tempDataDir, uploadVia } from '../helpers/upload.js';
 
@@ -429,12 +429,7 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
         await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${f.uuid}::uuid FOR UPDATE`;
         prune = app.services.files.pruneTrash();
         // on PostgreSQL the prune has listed the file and now waits for the row; PGlite runs one transaction at a time
-        if (backend.database.kind === 'postgres') {
-          await vi.waitFor(async () => {
-            const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
-            expect(waiting!.n).toBeGreaterThan(0);
-          });
-        }
+        await untilSomeoneWaitsForALock(backend);
         await tx.file.update({ where: { uuid: f.uuid }, data: { status: 'active', trashedAt: null } });
       });
       expect(await prune).toBe(0);
@@ -457,6 +452,33 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     });
     expect((await serve(f.url)).status).toBe(200);
     expect((await list(alice)).map((x) => x.uuid)).toContain(f.uuid);
+  });
+
+  test('the bytes of a trashed file uploaded while that file is being deleted: a typed conflict, never a deadlock', async () => {
+    const data = randomBytes(2600);
+    const f = await upload(alice, 'being deleted.bin', data);
+    await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+    let again: Promise<ExecutionResult<FilesLifecycleUploadMutation>> | undefined;
+    // a deletion holds the file row first (then the object locks); the upload holds the object lock when it finds the row
+    await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${f.uuid}::uuid FOR UPDATE`;
+      again = uploadVia(app, UploadDocument, { name: 'again.bin', data }, { headers: alice.headers });
+      if (backend.database.kind === 'postgres') {
+        const result = await again;
+        expect(result.data?.uploadFile).toMatchObject({ __typename: 'UploadConflictError', code: 'UPLOAD_CONFLICT' });
+      }
+    });
+    const result = await again!;
+    if (backend.database.kind === 'postgres') {
+      // nothing changed: the file is still in the trash, and trying again restores it
+      expect(await db.file.findUnique({ where: { uuid: f.uuid }, select: { status: true } })).toEqual({ status: 'trashed' });
+      const retried = await uploadVia(app, UploadDocument, { name: 'again.bin', data }, { headers: alice.headers });
+      expect(retried.data?.uploadFile).toMatchObject({ data: { duplicate: true, file: { uuid: f.uuid, status: 'active' } } });
+    } else {
+      // one transaction at a time: the upload ran after the lock was released
+      expect(result.data?.uploadFile).toMatchObject({ data: { duplicate: true, file: { uuid: f.uuid, status: 'active' } } });
+    }
+    await assertConsistent();
   });
 
   test('pruneTrash removes trash older than trash_retention_days only (rows and bytes)', async () => {

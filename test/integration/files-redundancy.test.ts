@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
 import { storageKey, type StorageKey } from '../../src/storage/storage-key.js';
@@ -14,7 +14,7 @@ import { SWEEP_GRACE_MS } from '../../src/modules/files/storage-sweep.service.js
 import type { FilesRedundancyUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
-import { backends, type Backend } from '../helpers/backends.js';
+import { backends, untilSomeoneWaitsForALock, type Backend } from '../helpers/backends.js';
 import { execute } from '../helpers/execute.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 import {
@@ -445,17 +445,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
         await tx.$queryRaw`SELECT 1 FROM phoenix_kit_buckets WHERE uuid = ${x.uuid}::uuid FOR UPDATE`;
         uploading = uploadVia(app, UploadDocument, { name: 'repointed.bin', data }, { headers: alice.headers });
         // on PostgreSQL the upload has written both copies and waits to record them; PGlite runs one transaction at a time
-        if (backend.database.kind === 'postgres') {
-          await vi.waitFor(
-            async () => {
-              const [waiting] = await backend.database.sql.query<{ n: number }>(
-                "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted",
-              );
-              expect(waiting!.n).toBeGreaterThan(0);
-            },
-            { timeout: 10_000 },
-          );
-        }
+        await untilSomeoneWaitsForALock(backend);
         await tx.bucket.update({ where: { uuid: x.uuid }, data: { endpoint: 'buckets/x-after' } });
       },
       { timeout: 20_000 },
@@ -478,6 +468,29 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ a: {}, b: {} });
   });
 
+  test('a bucket renamed or re-prioritised during an upload keeps its copy (only where it leads matters)', async () => {
+    const x = await app.services.buckets.create({ name: 'Renamed later', provider: 'local', endpoint: 'buckets/z', priority: 1 });
+    await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(2);
+    let uploading: Promise<ExecutionResult<FilesRedundancyUploadMutation>> | undefined;
+    await db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM phoenix_kit_buckets WHERE uuid = ${x.uuid}::uuid FOR UPDATE`;
+        uploading = uploadVia(app, UploadDocument, { name: 'kept.bin', data: randomBytes(23 * KiB) }, { headers: alice.headers });
+        await untilSomeoneWaitsForALock(backend);
+        await tx.bucket.update({ where: { uuid: x.uuid }, data: { name: 'Renamed now', priority: 3, maxSizeMb: 500n } });
+      },
+      { timeout: 20_000 },
+    );
+    const result = (await uploading!).data?.uploadFile;
+    if (result?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(result));
+    expect(result.data.file).toMatchObject({ copies: 2, underReplicated: false });
+    expect(placed(result.data).filter((n) => n !== 'local')).toEqual([x.uuid]);
+    await app.services.files.remove(null, result.data.file.uuid);
+    await app.services.buckets.remove(x.uuid);
+    await layout({ a: {}, b: {} });
+  });
+
   test('an empty bucket re-pointed elsewhere during a repair gets no copy, and no bytes stay at the old place', async () => {
     await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
     await setCopies(1);
@@ -490,16 +503,8 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       async (tx) => {
         await tx.$queryRaw`SELECT 1 FROM phoenix_kit_buckets WHERE uuid = ${x.uuid}::uuid FOR UPDATE`;
         repair = app.services.replication.repair();
-        if (backend.database.kind === 'postgres') {
-          await vi.waitFor(
-            async () => {
-              const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
-              expect(waiting!.n).toBeGreaterThan(0);
-            },
-            { timeout: 10_000 },
-          );
-          expect(await listTree(localBucketRoot('buckets/y-before', dataDir))).toEqual([blobOf(u)]);
-        }
+        await untilSomeoneWaitsForALock(backend);
+        if (backend.database.kind === 'postgres') expect(await listTree(localBucketRoot('buckets/y-before', dataDir))).toEqual([blobOf(u)]);
         await tx.bucket.update({ where: { uuid: x.uuid }, data: { endpoint: 'buckets/y-after' } });
       },
       { timeout: 20_000 },
@@ -530,18 +535,8 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
         repair = app.services.replication.repair();
         // on PostgreSQL the repair has written its copy to A and now waits for the object's lock; PGlite runs one
         // transaction at a time, so there the repair starts after the file is gone
-        if (backend.database.kind === 'postgres') {
-          await vi.waitFor(
-            async () => {
-              const [waiting] = await backend.database.sql.query<{ n: number }>(
-                "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-              );
-              expect(waiting!.n).toBeGreaterThan(0);
-            },
-            { timeout: 10_000 },
-          );
-          expect(await holders(path)).toEqual(['a', 'local']);
-        }
+        await untilSomeoneWaitsForALock(backend);
+        if (backend.database.kind === 'postgres') expect(await holders(path)).toEqual(['a', 'local']);
         await tx.file.delete({ where: { uuid: u.file.uuid } });
       },
       { timeout: 20_000 },

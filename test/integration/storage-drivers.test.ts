@@ -39,19 +39,20 @@ async function listFiles(dir: string, base = ''): Promise<string[]> {
   return out;
 }
 
-async function localTarget(registry: StorageRegistry, dataDir: string): Promise<Target> {
+async function localTarget(registry: StorageRegistry, dataDir: string, pathPrefix: string | null = null): Promise<Target> {
+  const endpoint = pathPrefix ? 'buckets/local-prefixed' : 'buckets/local';
   const driver = registry.driverFor({
     uuid: randomUUID(),
     provider: 'local',
-    endpoint: 'buckets/local',
+    endpoint,
     region: null,
     bucketName: null,
     accessKeyId: null,
     secretAccessKey: null,
-    pathPrefix: null,
+    pathPrefix,
   });
   const root = (driver as LocalDriver).root;
-  expect(root).toBe(join(dataDir, 'buckets/local'));
+  expect(root).toBe(join(dataDir, endpoint));
   return {
     driver,
     // the disk goes away: the root is replaced by a plain file
@@ -170,6 +171,7 @@ const HOSTILE_KEYS = [
 
 const targets: Array<[string, (registry: StorageRegistry) => Promise<Target>]> = [
   ['local', (r) => localTarget(r, dataDir)],
+  ['local (path prefix)', (r) => localTarget(r, dataDir, '/tenant-a/')],
   ['s3 (server A)', (r) => s3Target(r, 'bucket-a')],
   ['s3 (server B)', (r) => s3Target(r, 'bucket-b')],
 ];

@@ -4,10 +4,11 @@ import { NotFoundError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
 import type { RepairReport } from './replication.service.js';
 import type { SweepReport } from './storage-sweep.service.js';
-import { BucketUnavailableError, FileInUseError, FileTooLargeError, InvalidUploadError } from './file.errors.js';
+import { BucketUnavailableError, FileInUseError, FileTooLargeError, InvalidUploadError, UploadConflictError } from './file.errors.js';
 
 exposeError(InvalidUploadError);
 exposeError(BucketUnavailableError);
+exposeError(UploadConflictError);
 builder.objectType(FileTooLargeError, {
   name: 'FileTooLargeError',
   interfaces: [ErrorInterface],
@@ -97,7 +98,7 @@ builder.mutationFields((t) => ({
   uploadFile: t.withAuth({ viewer: true }).field({
     type: UploadFilePayload,
     description: 'Stores a file sent as a GraphQL multipart request (field `input.file`).',
-    errors: { types: [FileTooLargeError, BucketUnavailableError, InvalidUploadError] },
+    errors: { types: [FileTooLargeError, BucketUnavailableError, InvalidUploadError, UploadConflictError] },
     args: { input: t.arg({ type: UploadFileInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const upload = await input.file.catch(() => {

@@ -31,6 +31,15 @@ export class BucketInUseError extends AppError {
   }
 }
 
+/** The uploader's file with the same bytes is being deleted at this moment: trying again stores the upload anew. */
+export class UploadConflictError extends AppError {
+  readonly code = 'UPLOAD_CONFLICT';
+  constructor() {
+    super('Your file with the same content is being deleted right now; try again');
+    this.name = 'UploadConflictError';
+  }
+}
+
 /** The upload request itself was broken (no file part, aborted body). */
 export class InvalidUploadError extends AppError {
   readonly code = 'INVALID_UPLOAD';

@@ -16,10 +16,10 @@ import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
 import { HashingStream } from './domain/hash-stream.js';
 import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.js';
-import { BucketUnavailableError, FileInUseError, InvalidUploadError } from './file.errors.js';
+import { BucketUnavailableError, FileInUseError, InvalidUploadError, UploadConflictError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
 import { mapLimit } from '../../util/map-limit.js';
-import { findStored, insertOriginal, relinkCopies, type CopyPlacement, type StoredFile } from './upload-rows.js';
+import { bucketConnection, findStored, insertOriginal, relinkCopies, type CopyPlacement, type StoredFile } from './upload-rows.js';
 
 const MiB = 1024 * 1024;
 
@@ -35,13 +35,19 @@ const RESTORED = { status: 'active', trashedAt: null } as const;
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
 
-const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority, bucketVersion: t.bucket.updatedAt });
+const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority, connection: bucketConnection(t.bucket) });
+
+type DriverError = { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
 
 /** A foreign key violated by a statement (Prisma reports a raw statement's through the driver adapter's error). */
 function isForeignKeyViolation(error: unknown): boolean {
-  const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  const known = error as DriverError;
   return known.code === 'P2003' || known.meta?.driverAdapterError?.cause?.kind === 'ForeignKeyConstraintViolation';
 }
+
+/** The SQLSTATE of a raw statement's failure. */
+const driverErrorCode = (error: unknown) => (error as DriverError).meta?.driverAdapterError?.cause?.originalCode;
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Content-addressed key of a stored original: identical bytes share one object per bucket. */
 export function blobKey(sha256: string): StorageKey {
@@ -309,13 +315,20 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
             await lockObjects(tx, [key]);
             const { mine, donor } = await findStored(tx, dedupKey, key, sha256);
             if (mine) {
-              // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file
-              if (mine.status === 'trashed') await tx.file.update({ where: { uuid: mine.uuid }, data: RESTORED });
+              // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file.
+              // A deletion takes the file row, then the object locks; this holds the object lock, so it does not wait for
+              // the row (that could deadlock): a file being deleted right now is an UploadConflictError
+              if (mine.status === 'trashed') {
+                await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${mine.uuid}::uuid FOR UPDATE NOWAIT`;
+                await tx.file.update({ where: { uuid: mine.uuid }, data: RESTORED });
+              }
               const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? RESTORED.status : mine.status };
               if (mine.activeCopies > 0 || !mine.originalUuid) return { file, duplicate: true, reused: true };
               // every stored copy of the file is lost: the bytes just received put it back
               const moved = await promoteTracked(landed);
-              await relinkCopies(tx, mine.originalUuid, key, moved.map(placement));
+              const recorded = await relinkCopies(tx, mine.originalUuid, key, moved.map(placement));
+              stale = moved.filter((t) => !recorded.includes(t.bucket.uuid));
+              if (recorded.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
               return { file, duplicate: true, reused: false };
             }
             // bytes another user already stored: link to their copies, store nothing new; else promote the new object
@@ -335,9 +348,9 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
               key,
               locations,
             });
-            if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
             // a bucket re-pointed or removed since the bytes went through it: that copy is not recorded, and goes
             if (donor.length === 0) stale = landed.filter((t) => !unmoved.includes(t) && !file.buckets.includes(t.bucket.uuid));
+            if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
             return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
           },
           { timeout: 120_000, maxWait: 60_000 },
@@ -359,10 +372,13 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         }
         return { file: result.file, duplicate: result.duplicate };
       } catch (error) {
-        // nothing committed: remove the temps and any object promoted for this upload that no row references
+        // nothing committed: remove the temps and any object promoted for this upload that no row references (in a
+        // bucket that leads elsewhere now, through the driver that wrote it)
         await dropTemps(landed, tempKey);
-        await releaseObjects(tried);
+        await dropTemps(stale, key);
+        await releaseObjects(tried.filter((o) => !stale.some((t) => t.bucket.uuid === o.bucketUuid)));
         if (isForeignKeyViolation(error)) throw new BucketUnavailableError('a selected bucket was removed during the upload; try again');
+        if (driverErrorCode(error) === LOCK_NOT_AVAILABLE) throw new UploadConflictError();
         throw error;
       }
     },

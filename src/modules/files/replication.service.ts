@@ -6,6 +6,7 @@ import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
 import { lockObjects, type FileService } from './file.service.js';
+import { bucketConnection, CONNECTION_OF_B } from './upload-rows.js';
 import { mapLimit } from '../../util/map-limit.js';
 
 /** Objects copied at once by a repair (copies wait on storage more than on this process). */
@@ -106,11 +107,14 @@ export function createReplicationService(deps: {
             }
             added = await db.$transaction(async (tx) => {
               await lockObjects(tx, [item.path]);
-              // the bucket row as the copy was written through it (an admin may re-point an empty bucket meanwhile)
-              const [current] = await tx.$queryRaw<{ updated_at: Date }[]>`
-                SELECT updated_at FROM phoenix_kit_buckets WHERE uuid = ${bucket.uuid}::uuid FOR KEY SHARE`;
-              repointed = current?.updated_at.getTime() !== bucket.updatedAt.getTime();
+              // the bucket still leads where the copy was written (an admin may re-point an empty bucket meanwhile)
+              const [current] = await tx.$queryRaw<{ same: boolean }[]>`
+                SELECT ${CONNECTION_OF_B} = ${bucketConnection(bucket)}::jsonb AS same
+                  FROM phoenix_kit_buckets AS b WHERE b.uuid = ${bucket.uuid}::uuid FOR KEY SHARE`;
+              repointed = !current?.same;
               if (repointed) return false;
+              // an object that was already there may have been swept since it was seen: only a present one is recorded
+              if (!written && !(await driver!.stat(item.path as StorageKey))) return false;
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });

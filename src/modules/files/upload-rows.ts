@@ -1,4 +1,4 @@
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma, type Bucket } from '../../generated/prisma/client.js';
 
 /**
  * The rows an upload reads and writes inside its transaction, one statement each: an upload of new bytes is a
@@ -8,10 +8,28 @@ import type { Prisma } from '../../generated/prisma/client.js';
 /** The part of a file row an upload hands back (the GraphQL payload loads the rest by uuid). */
 export type StoredFile = { uuid: string; status: string };
 /**
- * A copy to record. `bucketVersion`: the bucket row's `updated_at` when the bytes were written through it; the copy is
- * recorded only if the row is still that version (an admin may have pointed an empty bucket elsewhere meanwhile).
+ * A copy to record. `connection` (`bucketConnection`): where the bucket led when the bytes were written through it;
+ * the copy is recorded only if it still leads there (an admin may have pointed an empty bucket elsewhere meanwhile).
  */
-export type CopyPlacement = { bucketUuid: string; priority: number; bucketVersion?: Date };
+export type CopyPlacement = { bucketUuid: string; priority: number; connection?: string };
+
+type ConnectionColumns = Pick<Bucket, 'provider' | 'endpoint' | 'region' | 'bucketName' | 'pathPrefix' | 'forcePathStyle'>;
+
+/** The columns that say where a bucket's objects are, as JSON (compared with `CONNECTION_OF_B` as jsonb). */
+export function bucketConnection(b: ConnectionColumns): string {
+  return JSON.stringify({
+    provider: b.provider,
+    endpoint: b.endpoint,
+    region: b.region,
+    bucketName: b.bucketName,
+    pathPrefix: b.pathPrefix,
+    forcePathStyle: b.forcePathStyle,
+  });
+}
+
+/** `bucketConnection` of the bucket row `b`, in SQL. */
+export const CONNECTION_OF_B = Prisma.sql`jsonb_build_object('provider', b.provider, 'endpoint', b.endpoint, 'region', b.region,
+  'bucketName', b.bucket_name, 'pathPrefix', b.path_prefix, 'forcePathStyle', b.force_path_style)`;
 
 /** The uploader's own file with these bytes, and its original's instance and active copies (0: every copy is lost). */
 export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
@@ -78,11 +96,11 @@ export type OriginalRow = {
 /**
  * Inserts a file with its `original` instance and one active location per copy, in one statement; returns the buckets
  * that got a location. The buckets are locked (FOR KEY SHARE, as the foreign key would) and re-checked against
- * `bucketVersion`: one changed or deleted meanwhile gets no location.
+ * `connection`: one re-pointed or deleted meanwhile gets no location.
  */
 export async function insertOriginal(tx: Prisma.TransactionClient, row: OriginalRow): Promise<StoredFile & { buckets: string[] }> {
   const size = BigInt(row.size);
-  const versions = row.locations.map((l) => l.bucketVersion?.toISOString() ?? null);
+  const connections = row.locations.map((l) => l.connection ?? null);
   const [file] = await tx.$queryRaw<(StoredFile & { buckets: string[] | null })[]>`
     WITH file AS (
       INSERT INTO phoenix_kit_files (original_file_name, file_name, file_path, mime_type, file_type, ext, file_checksum,
@@ -97,9 +115,9 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
     ), usable AS (
       SELECT copy.bucket_uuid, copy.priority
         FROM unnest(${row.locations.map((l) => l.bucketUuid)}::uuid[], ${row.locations.map((l) => l.priority)}::int[],
-                    ${versions}::timestamptz[]) AS copy (bucket_uuid, priority, version)
+                    ${connections}::jsonb[]) AS copy (bucket_uuid, priority, connection)
         JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
-       WHERE copy.version IS NULL OR date_trunc('milliseconds', b.updated_at) = copy.version
+       WHERE copy.connection IS NULL OR ${CONNECTION_OF_B} = copy.connection
          FOR KEY SHARE OF b
     ), location AS (
       INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
@@ -113,18 +131,32 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
 
 /**
  * Points an instance at `key` in each of `buckets` again: a location row it already has there (a copy marked failed)
- * becomes active, one it lacks is added.
+ * becomes active, one it lacks is added. Buckets are re-checked like `insertOriginal` does; returns those recorded.
  */
-export async function relinkCopies(tx: Prisma.TransactionClient, instanceUuid: string, key: string, buckets: readonly CopyPlacement[]) {
-  await tx.$executeRaw`
+export async function relinkCopies(
+  tx: Prisma.TransactionClient,
+  instanceUuid: string,
+  key: string,
+  buckets: readonly CopyPlacement[],
+): Promise<string[]> {
+  const [row] = await tx.$queryRaw<{ buckets: string[] | null }[]>`
     WITH copy AS (
-      SELECT * FROM unnest(${buckets.map((b) => b.bucketUuid)}::uuid[], ${buckets.map((b) => b.priority)}::int[]) AS c (bucket_uuid, priority)
+      SELECT copy.bucket_uuid, copy.priority
+        FROM unnest(${buckets.map((b) => b.bucketUuid)}::uuid[], ${buckets.map((b) => b.priority)}::int[],
+                    ${buckets.map((b) => b.connection ?? null)}::jsonb[]) AS copy (bucket_uuid, priority, connection)
+        JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
+       WHERE copy.connection IS NULL OR ${CONNECTION_OF_B} = copy.connection
+         FOR KEY SHARE OF b
     ), revived AS (
       UPDATE phoenix_kit_file_locations AS l SET status = 'active', path = ${key}, last_verified_at = now(), updated_at = now()
         FROM copy WHERE l.file_instance_uuid = ${instanceUuid}::uuid AND l.bucket_uuid = copy.bucket_uuid
       RETURNING l.bucket_uuid
+    ), added AS (
+      INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
+      SELECT ${key}, 'active', copy.priority, ${instanceUuid}::uuid, copy.bucket_uuid
+        FROM copy WHERE copy.bucket_uuid NOT IN (SELECT bucket_uuid FROM revived)
+      RETURNING bucket_uuid
     )
-    INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
-    SELECT ${key}, 'active', copy.priority, ${instanceUuid}::uuid, copy.bucket_uuid
-      FROM copy WHERE copy.bucket_uuid NOT IN (SELECT bucket_uuid FROM revived)`;
+    SELECT array_agg(bucket_uuid::text) AS buckets FROM (SELECT bucket_uuid FROM revived UNION ALL SELECT bucket_uuid FROM added) AS recorded`;
+  return row?.buckets ?? [];
 }

@@ -86,8 +86,9 @@ describe('looksLikeText', () => {
     ['a multi-byte character cut off at the end of the sample', euro.subarray(0, euro.length - 1), true],
     ['empty', Buffer.alloc(0), true],
     ['a NUL byte', Buffer.from('abc\u0000def'), false],
-    ['an invalid sequence', Buffer.from([0x61, 0xff, 0xfe, 0x62]), false],
-    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62]), false],
+    ['Latin-1 text (not UTF-8)', Buffer.from('caf\u00e9;cr\u00e8me\r\n', 'latin1'), true],
+    ['not UTF-8, with control bytes text does not hold', Buffer.from([0x61, 0xff, 0x02, 0x62]), false],
+    ['a lone continuation byte and a control byte', Buffer.from([0x61, 0x80, 0x07]), false],
   ])('%s → %s', (_label, sample, expected) => {
     expect(looksLikeText(sample)).toBe(expected);
   });

@@ -18,14 +18,20 @@ export async function detectTypeOfBytes(sample: Uint8Array): Promise<DetectedTyp
   }
 }
 
-/** Whether `sample` reads as UTF-8 text: no NUL byte and no invalid sequence (one cut off at its end is fine). */
+/** Control bytes that text does not hold (all below 0x20 but tab, line feed, form feed, carriage return, escape). */
+const BINARY_CONTROL = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
+
+/**
+ * Whether `sample` reads as text: no NUL byte, and either valid UTF-8 (a sequence cut off at its end is fine) or, for
+ * single-byte encodings such as Latin-1, no control byte that text does not hold.
+ */
 export function looksLikeText(sample: Uint8Array): boolean {
   if (sample.includes(0)) return false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true });
     return true;
   } catch {
-    return false;
+    return !BINARY_CONTROL.test(Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString('latin1'));
   }
 }
 
