@@ -10,6 +10,8 @@ export type JobDefinition<T = Record<string, never>> = Readonly<{
   cron?: string;
   retryLimit?: number;
   retryDelaySeconds?: number;
+  /** How long one run may take before it counts as failed (and is retried); pg-boss's default is 15 minutes. */
+  expireSeconds?: number;
   /** Concurrent jobs per process. */
   concurrency?: number;
   handler: JobHandler<T>;
@@ -62,6 +64,7 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
           retryLimit: def.retryLimit ?? 3,
           retryDelay: def.retryDelaySeconds ?? 10,
           retryBackoff: true,
+          ...(def.expireSeconds ? { expireInSeconds: def.expireSeconds } : {}),
         });
         if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
         if (work) {

@@ -25,6 +25,8 @@ export function jobDefinitions(services: Services): JobDefinition<never>[] {
       name: 'storage-sweep',
       cron: '30 4 * * *',
       retryLimit: 1,
+      // listing every object of large buckets takes long: a run still going must not be taken for a failed one
+      expireSeconds: 6 * 60 * 60,
       handler: async () => {
         await services.storageSweep.sweep();
       },

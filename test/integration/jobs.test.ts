@@ -39,6 +39,10 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       { name: 'storage-repair', cron: '*/10 * * * *' },
       { name: 'storage-sweep', cron: '30 4 * * *' },
     ]);
+    const [sweep] = await backend.database.sql.query<{ expire_seconds: number }>(
+      `SELECT expire_seconds FROM public_jobs.queue WHERE name = 'storage-sweep'`,
+    );
+    expect(sweep).toEqual({ expire_seconds: 6 * 60 * 60 });
   });
 
   test('a queued prune job deletes trash older than the retention period, and only that', async () => {
