@@ -121,11 +121,11 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     return removed;
   }
 
-  /** Deletes temporary objects, ignoring failures (a sweep of `tmp/` removes leftovers). */
-  async function dropTemps(targets: readonly Target[], key: StorageKey): Promise<void> {
+  /** Deletes `key` from every target's storage, ignoring failures (the storage sweep removes leftovers). */
+  async function dropObjects(targets: readonly Target[], key: StorageKey): Promise<void> {
     await Promise.all(
       targets.map((t) =>
-        t.driver.delete(key).catch((error) => log.warn({ err: error, bucket: t.bucket.uuid, key }, 'temp object left behind')),
+        t.driver.delete(key).catch((error) => log.warn({ err: error, bucket: t.bucket.uuid, key }, 'stored object left behind')),
       ),
     );
   }
@@ -277,7 +277,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
 
       const { landed, sourceError } = await writeToTargets(detected.stream, hasher, targets, tempKey, mimeType);
       if (sourceError || !hasher.digest) {
-        await dropTemps(landed, tempKey);
+        await dropObjects(landed, tempKey);
         if (sourceError instanceof BucketUnavailableError) throw sourceError;
         if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
         throw new InvalidUploadError('The upload was interrupted');
@@ -286,7 +286,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       // the size was only estimated when buckets were chosen: drop copies in buckets the file would overflow
       const overflowing = landed.filter((t) => freeBytes(asCandidate(t.bucket)) < size);
       if (overflowing.length > 0) {
-        await dropTemps(overflowing, tempKey);
+        await dropObjects(overflowing, tempKey);
         landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));
       }
       if (landed.length === 0) {
@@ -355,14 +355,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
           },
           { timeout: 120_000, maxWait: 60_000 },
         );
-        if (result.reused) await dropTemps(landed, tempKey);
+        if (result.reused) await dropObjects(landed, tempKey);
         if (unmoved.length > 0) {
           // copies that could not be promoted: the file is under-replicated, and their leftovers go
-          await dropTemps(unmoved, tempKey);
+          await dropObjects(unmoved, tempKey);
           await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
         }
         // through the driver the bytes were written with: the bucket row no longer leads there
-        if (stale.length > 0) await dropTemps(stale, key);
+        if (stale.length > 0) await dropObjects(stale, key);
         log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
         if (processing && result.file.status === 'processing') {
           // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper
@@ -374,8 +374,8 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       } catch (error) {
         // nothing committed: remove the temps and any object promoted for this upload that no row references (in a
         // bucket that leads elsewhere now, through the driver that wrote it)
-        await dropTemps(landed, tempKey);
-        await dropTemps(stale, key);
+        await dropObjects(landed, tempKey);
+        await dropObjects(stale, key);
         await releaseObjects(tried.filter((o) => !stale.some((t) => t.bucket.uuid === o.bucketUuid)));
         if (isForeignKeyViolation(error)) throw new BucketUnavailableError('a selected bucket was removed during the upload; try again');
         if (driverErrorCode(error) === LOCK_NOT_AVAILABLE) throw new UploadConflictError();

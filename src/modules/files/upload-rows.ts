@@ -1,4 +1,5 @@
 import { Prisma, type Bucket } from '../../generated/prisma/client.js';
+import { CONNECTION_FIELDS, type ConnectionField } from './domain/validate-bucket.js';
 
 /**
  * The rows an upload reads and writes inside its transaction, one statement each: an upload of new bytes is a
@@ -13,23 +14,40 @@ export type StoredFile = { uuid: string; status: string };
  */
 export type CopyPlacement = { bucketUuid: string; priority: number; connection?: string };
 
-type ConnectionColumns = Pick<Bucket, 'provider' | 'endpoint' | 'region' | 'bucketName' | 'pathPrefix' | 'forcePathStyle'>;
+/** The column of each connection field (`CONNECTION_FIELDS`): where a bucket's objects are. */
+const CONNECTION_COLUMNS = {
+  provider: 'provider',
+  endpoint: 'endpoint',
+  region: 'region',
+  bucketName: 'bucket_name',
+  pathPrefix: 'path_prefix',
+  forcePathStyle: 'force_path_style',
+} as const satisfies Record<ConnectionField, string>;
 
-/** The columns that say where a bucket's objects are, as JSON (compared with `CONNECTION_OF_B` as jsonb). */
-export function bucketConnection(b: ConnectionColumns): string {
-  return JSON.stringify({
-    provider: b.provider,
-    endpoint: b.endpoint,
-    region: b.region,
-    bucketName: b.bucketName,
-    pathPrefix: b.pathPrefix,
-    forcePathStyle: b.forcePathStyle,
-  });
+/** Where a bucket's objects are, as JSON (compared with `CONNECTION_OF_B` as jsonb). */
+export function bucketConnection(b: Pick<Bucket, ConnectionField>): string {
+  return JSON.stringify(Object.fromEntries(CONNECTION_FIELDS.map((field) => [field, b[field]])));
 }
 
 /** `bucketConnection` of the bucket row `b`, in SQL. */
-export const CONNECTION_OF_B = Prisma.sql`jsonb_build_object('provider', b.provider, 'endpoint', b.endpoint, 'region', b.region,
-  'bucketName', b.bucket_name, 'pathPrefix', b.path_prefix, 'forcePathStyle', b.force_path_style)`;
+export const CONNECTION_OF_B = Prisma.raw(
+  `jsonb_build_object(${CONNECTION_FIELDS.map((field) => `'${field}', b.${CONNECTION_COLUMNS[field]}`).join(', ')})`,
+);
+
+/**
+ * The rows of `copies` whose bucket still leads where it led when the bytes went through it (or that carry no
+ * `connection`), as `(bucket_uuid, priority)`; the bucket rows are locked FOR KEY SHARE, as the foreign key would, so
+ * a bucket re-pointed or deleted meanwhile drops out. For a `WITH … AS (…)` of the statements that record copies.
+ */
+function usableCopies(copies: readonly CopyPlacement[]): Prisma.Sql {
+  return Prisma.sql`
+      SELECT copy.bucket_uuid, copy.priority
+        FROM unnest(${copies.map((c) => c.bucketUuid)}::uuid[], ${copies.map((c) => c.priority)}::int[],
+                    ${copies.map((c) => c.connection ?? null)}::jsonb[]) AS copy (bucket_uuid, priority, connection)
+        JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
+       WHERE copy.connection IS NULL OR ${CONNECTION_OF_B} = copy.connection
+         FOR KEY SHARE OF b`;
+}
 
 /** The uploader's own file with these bytes, and its original's instance and active copies (0: every copy is lost). */
 export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
@@ -95,12 +113,10 @@ export type OriginalRow = {
 
 /**
  * Inserts a file with its `original` instance and one active location per copy, in one statement; returns the buckets
- * that got a location. The buckets are locked (FOR KEY SHARE, as the foreign key would) and re-checked against
- * `connection`: one re-pointed or deleted meanwhile gets no location.
+ * that got a location (`usableCopies`: a bucket re-pointed or deleted meanwhile gets none).
  */
 export async function insertOriginal(tx: Prisma.TransactionClient, row: OriginalRow): Promise<StoredFile & { buckets: string[] }> {
   const size = BigInt(row.size);
-  const connections = row.locations.map((l) => l.connection ?? null);
   const [file] = await tx.$queryRaw<(StoredFile & { buckets: string[] | null })[]>`
     WITH file AS (
       INSERT INTO phoenix_kit_files (original_file_name, file_name, file_path, mime_type, file_type, ext, file_checksum,
@@ -112,13 +128,7 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
       INSERT INTO phoenix_kit_file_instances (variant_name, file_name, mime_type, ext, checksum, size, processing_status, file_uuid)
       SELECT 'original', ${row.key}, ${row.mimeType}, ${row.ext}, ${row.sha256}, ${size}, 'completed', file.uuid FROM file
       RETURNING uuid
-    ), usable AS (
-      SELECT copy.bucket_uuid, copy.priority
-        FROM unnest(${row.locations.map((l) => l.bucketUuid)}::uuid[], ${row.locations.map((l) => l.priority)}::int[],
-                    ${connections}::jsonb[]) AS copy (bucket_uuid, priority, connection)
-        JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
-       WHERE copy.connection IS NULL OR ${CONNECTION_OF_B} = copy.connection
-         FOR KEY SHARE OF b
+    ), usable AS (${usableCopies(row.locations)}
     ), location AS (
       INSERT INTO phoenix_kit_file_locations (path, status, priority, file_instance_uuid, bucket_uuid)
       SELECT ${row.key}, 'active', usable.priority, instance.uuid, usable.bucket_uuid FROM instance, usable
@@ -131,7 +141,7 @@ export async function insertOriginal(tx: Prisma.TransactionClient, row: Original
 
 /**
  * Points an instance at `key` in each of `buckets` again: a location row it already has there (a copy marked failed)
- * becomes active, one it lacks is added. Buckets are re-checked like `insertOriginal` does; returns those recorded.
+ * becomes active, one it lacks is added (`usableCopies`); returns the buckets recorded.
  */
 export async function relinkCopies(
   tx: Prisma.TransactionClient,
@@ -140,13 +150,7 @@ export async function relinkCopies(
   buckets: readonly CopyPlacement[],
 ): Promise<string[]> {
   const [row] = await tx.$queryRaw<{ buckets: string[] | null }[]>`
-    WITH copy AS (
-      SELECT copy.bucket_uuid, copy.priority
-        FROM unnest(${buckets.map((b) => b.bucketUuid)}::uuid[], ${buckets.map((b) => b.priority)}::int[],
-                    ${buckets.map((b) => b.connection ?? null)}::jsonb[]) AS copy (bucket_uuid, priority, connection)
-        JOIN phoenix_kit_buckets AS b ON b.uuid = copy.bucket_uuid
-       WHERE copy.connection IS NULL OR ${CONNECTION_OF_B} = copy.connection
-         FOR KEY SHARE OF b
+    WITH copy AS (${usableCopies(buckets)}
     ), revived AS (
       UPDATE phoenix_kit_file_locations AS l SET status = 'active', path = ${key}, last_verified_at = now(), updated_at = now()
         FROM copy WHERE l.file_instance_uuid = ${instanceUuid}::uuid AND l.bucket_uuid = copy.bucket_uuid
