@@ -41,7 +41,7 @@ export function createServices({ db, config, log, mailer, media: mediaOverrides 
   const mail = mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = createAuditService(prisma, log);
   const geo = config.geoipCsvPath ? createCsvGeoLookup(config.geoipCsvPath) : undefined;
-  const auth = createAuthService({ db: prisma, config, log, rateLimiter, settings, geo });
+  const auth = createAuthService({ db: prisma, sql: db.sql, config, log, rateLimiter, settings, geo });
   const accountTokens = createAccountTokensService({ db: prisma, config, log, rateLimiter, settings, mail, auth });
   const profile = createProfileService({ db: prisma, audit });
   const roles = createRoleService({ db: prisma, audit, log });

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { quoteIdent } from './migrations/prefix.js';
 import { openPglite } from './pglite.js';
-import { createPool, sqlFromPglite, sqlFromPool, type Sql } from './sql.js';
+import { createPool, sqlFromPglite, sqlFromPool, type Sql, type SqlLog } from './sql.js';
 
 export type Db = PrismaClient;
 
@@ -39,8 +39,8 @@ const searchPathFor = (prefix: string) => (prefix === 'public' ? 'public' : `${q
 
 export type DatabaseOptions = {
   prefix: string;
-  /** Called for every SQL statement Prisma sends (tests count them). */
-  log?: (event: { query: string; durationMs: number }) => void;
+  /** Called for every SQL statement Prisma sends and every `query` through `sql` (tests count them). */
+  log?: SqlLog;
   /** Called when the server drops an idle pooled connection. */
   onPoolError?: (error: Error) => void;
 };
@@ -52,7 +52,7 @@ export async function openPostgres(url: string, poolSize: number, opts: Database
     log: opts.log ? [{ emit: 'event', level: 'query' }] : [],
   });
   attachQueryLog(prisma, opts);
-  const sql = sqlFromPool(pool);
+  const sql = sqlFromPool(pool, opts.log);
   return {
     kind: 'postgres',
     prefix: opts.prefix,
@@ -74,7 +74,7 @@ export async function openEmbedded(dataDir: string | undefined, opts: DatabaseOp
     log: opts.log ? [{ emit: 'event', level: 'query' }] : [],
   });
   attachQueryLog(prisma, opts);
-  const sql = sqlFromPglite(pglite);
+  const sql = sqlFromPglite(pglite, opts.log);
   return {
     kind: 'pglite',
     prefix: opts.prefix,

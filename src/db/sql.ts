@@ -15,11 +15,25 @@ export interface Sql extends SqlRunner {
   close(): Promise<void>;
 }
 
+/** Called for every statement run through an `Sql` (tests count them, as they count Prisma's). */
+export type SqlLog = (event: { query: string; durationMs: number }) => void;
+
+/** `run`, reported to `log` (when there is one) with its text and duration. */
+async function logged<T>(log: SqlLog | undefined, text: string, run: () => Promise<T>): Promise<T> {
+  if (!log) return run();
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    log({ query: text, durationMs: performance.now() - started });
+  }
+}
+
 /** node-postgres: a pool; each transaction takes one client. */
-export function sqlFromPool(pool: pg.Pool): Sql {
+export function sqlFromPool(pool: pg.Pool, log?: SqlLog): Sql {
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
-      return (await pool.query(text, params as unknown[] | undefined)).rows as T[];
+      return logged(log, text, async () => (await pool.query(text, params as unknown[] | undefined)).rows as T[]);
     },
     async exec(text) {
       await pool.query(text);
@@ -28,7 +42,7 @@ export function sqlFromPool(pool: pg.Pool): Sql {
       const client = await pool.connect();
       const tx: SqlRunner = {
         async query<T>(text: string, params?: readonly unknown[]) {
-          return (await client.query(text, params as unknown[] | undefined)).rows as T[];
+          return logged(log, text, async () => (await client.query(text, params as unknown[] | undefined)).rows as T[]);
         },
         async exec(text) {
           await client.query(text);
@@ -72,10 +86,10 @@ export function sqlFromUrl(connectionString: string, max = 4): Sql {
 }
 
 /** PGlite: a single embedded connection; its own transaction() serialises callers. */
-export function sqlFromPglite(db: PGlite): Sql {
+export function sqlFromPglite(db: PGlite, log?: SqlLog): Sql {
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): SqlRunner => ({
     async query<T>(text: string, params?: readonly unknown[]) {
-      return (await q.query<T>(text, params as unknown[] | undefined)).rows;
+      return logged(log, text, async () => (await q.query<T>(text, params as unknown[] | undefined)).rows);
     },
     async exec(text) {
       await q.exec(text);
