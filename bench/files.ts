@@ -441,7 +441,7 @@ export async function run(opts: Options): Promise<void> {
       });
       const counts = counted.listing;
       say(
-        `    SQL statements per request (same app in-process on ${opts.postgres ? 'PostgreSQL' : 'PGlite'}, Prisma query events): ` +
+        `    SQL statements per request (same app in-process on ${opts.postgres ? 'PostgreSQL' : 'PGlite'}, Prisma's and db.sql's statements): ` +
           counts.map((c) => `${c.files} files: ${c.warm} (first request ${c.cold})`).join('; '),
       );
       for (const [i, st] of (counts.at(-1)?.sql ?? []).entries()) say(`      ${i + 1}. ${fmt(st.ms, 0).padStart(3)} ms  ${oneLine(st.sql)}`);
