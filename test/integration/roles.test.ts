@@ -496,6 +496,21 @@ describe.each(backends)('roles and permissions on %s', (_name, open) => {
       expect(await snapshot(db)).toBe(before);
     });
 
+    test("a removed role stops counting at the holder's next request, and counts again once reassigned", async () => {
+      const holder = await signUp(app);
+      const as = { ...holder.headers, ...CLIENT };
+      await grantRole(db, holder.uuid, 'Admin');
+      const create = () => execute(app, CreateDocument, { input: { name: uniqueRoleName() } }, as);
+      expect(outcome(await create(), 'createRole')).toBe('MutationCreateRoleSuccess');
+
+      const input = { userUuid: holder.uuid, roleName: 'Admin' };
+      expect(outcome(await execute(app, RemoveDocument, { input }, headers('owner')), 'removeRole')).toBe('MutationRemoveRoleSuccess');
+      expect(outcome(await create(), 'createRole')).toBe('FORBIDDEN');
+
+      expect(outcome(await execute(app, AssignDocument, { input }, headers('owner')), 'assignRole')).toBe('MutationAssignRoleSuccess');
+      expect(outcome(await create(), 'createRole')).toBe('MutationCreateRoleSuccess');
+    });
+
     test('removing a role the user never held is NotFoundError', async () => {
       const role = await createRoleRow(db);
       const before = await snapshot(db);
