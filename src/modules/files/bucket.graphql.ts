@@ -46,12 +46,12 @@ const ALL_BUCKET_COLUMNS = Object.fromEntries(Object.values(Prisma.BucketScalarF
  */
 builder.prismaNode('Bucket', {
   id: { field: 'uuid' },
-  select: { uuid: true },
+  select: { uuid: true, name: true },
   fields: (t) => {
     const admin = t.withAuth({ admin: true });
     return {
-      uuid: t.expose('uuid', { type: 'UUID' }),
-      name: t.exposeString('name'),
+      uuid: t.field({ type: 'UUID', resolve: (b) => b.uuid }),
+      name: t.string({ resolve: (b) => b.name }),
       provider: admin.exposeString('provider'),
       region: admin.exposeString('region', { nullable: true }),
       endpoint: admin.exposeString('endpoint', { nullable: true }),
