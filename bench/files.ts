@@ -35,7 +35,7 @@ import {
   type Target,
 } from './lib/client.js';
 import { ProcWatch, rssBytes, toMiB, type ProcSample } from './lib/proc.js';
-import { startAppServer, startBaselineServer, startListReference, type Child, type GcCounts } from './lib/processes.js';
+import { startAppServer, startBaselineServer, startListReference, startUploadReference, type Child, type GcCounts } from './lib/processes.js';
 import { fmt, resultsTable, type Row } from './lib/report.js';
 import { countStatements } from './lib/statements.js';
 
@@ -368,6 +368,21 @@ export async function run(opts: Options): Promise<void> {
       say(`    minimal server (busboy → disk): ${fmt(base.filesPerSec)} files/s, p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms`);
       say(`      ${cpuLine(base.sample, manyCount, 'upload')}`);
       syncDisks();
+      // the floor of this stack (PostgreSQL only): multipart through yoga, session statement, hash, disk, one insert
+      let floor: ManyResult | null = null;
+      if (scratch) {
+        const uploader = await register(app, 'floor'); // its own account: the server's uploads below stay new bytes
+        const reference = await startUploadReference(scratch.url, join(root, 'reference-uploads'));
+        try {
+          floor = await uploadMany(target(reference.port, 4), reference.pid, uploader.token, bodies, warmBodies, 4, companions);
+        } finally {
+          await reference.stop();
+          await rm(join(root, 'reference-uploads'), { recursive: true, force: true });
+        }
+        say(`    upload floor (yoga + multipart + session statement + SHA-256 + disk + one insert): ${fmt(floor.filesPerSec)} files/s, p50 ${fmt(floor.p50)} ms, p99 ${fmt(floor.p99)} ms`);
+        say(`      ${cpuLine(floor.sample, manyCount, 'upload')}`);
+        syncDisks();
+      }
       const appServer = server;
       const ours = await uploadMany(target(server.port, 4), server.pid, owner.token, bodies, warmBodies, 4, companions, () => appServer.gc());
       busy('figure 2', ours.sample);
@@ -390,6 +405,19 @@ export async function run(opts: Options): Promise<void> {
           target: 'report',
           pass: null,
         },
+        ...(floor
+          ? [
+              {
+                figure: '',
+                metric: 'floor of this stack',
+                value:
+                  `${fmt(floor.filesPerSec)} files/s = ${fmt((100 * floor.filesPerSec) / base.filesPerSec, 0)} % of minimal server; ` +
+                  `${fmt(floor.cpuMsPerUpload, 2)} CPU-ms/upload + postgres ${fmt((floor.sample.companionCpuMs ?? 0) / manyCount, 2)}`,
+                target: 'report',
+                pass: null,
+              },
+            ]
+          : []),
       );
       syncDisks();
 

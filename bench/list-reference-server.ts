@@ -10,19 +10,15 @@ import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { hashToken } from '../src/modules/auth/domain/tokens.js';
 import { fileUrlPath, signUrlToken } from '../src/modules/files/domain/url-token.js';
 import { deriveSecrets } from '../src/security/secrets.js';
+import { sessionUser } from './lib/reference-session.js';
 
 const config = loadConfig(process.env);
 if (config.database.kind !== 'postgres') throw new Error('the listing reference needs DATABASE_URL (PostgreSQL)');
 const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
 const { fileUrlKey } = deriveSecrets(config.secretKeyBase!);
 const { publicUrl } = config;
-
-const SESSION = `
-  SELECT u.uuid FROM phoenix_kit_users_tokens t JOIN phoenix_kit_users u ON u.uuid = t.user_uuid
-   WHERE t.context = 'session' AND t.token = $1 AND t.inserted_at > now() - interval '60 days' AND u.is_active`;
 
 const LIST = `
   SELECT f.uuid, f.original_file_name AS "originalFileName", f.size::float8 AS size,
@@ -54,10 +50,7 @@ const schema = createSchema<Ctx>({
   resolvers: {
     Query: {
       files: async (_root: unknown, args: { first?: number | null }, ctx: Ctx) => {
-        const raw = /^Bearer\s+(\S+)$/i.exec(ctx.request.headers.get('authorization') ?? '')?.[1];
-        const hash = raw ? hashToken(raw) : null;
-        const viewer = hash ? (await pool.query<{ uuid: string }>(SESSION, [Buffer.from(hash)])).rows[0] : undefined;
-        if (!viewer) throw new Error('not signed in');
+        const viewer = await sessionUser(pool, ctx.request);
         const files = await pool.query(LIST, [viewer.uuid, Math.min(args.first ?? 100, 100)]);
         return { edges: files.rows.map((node) => ({ node })) };
       },

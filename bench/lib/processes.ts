@@ -172,6 +172,11 @@ export function startBaselineServer(dir: string): Promise<Child> {
   return startReference('baseline', 'bench/baseline-server.ts', { UPLOAD_DIR: dir });
 }
 
+/** The upload floor: yoga + graphql-upload-minimal + pg, hash, disk and two statements (bench/upload-reference-server.ts). */
+export function startUploadReference(databaseUrl: string, dir: string): Promise<Child> {
+  return startReference('upload reference', 'bench/upload-reference-server.ts', { DATABASE_URL: databaseUrl, UPLOAD_DIR: dir }, startFlags());
+}
+
 /** The listing reference: yoga + graphql-js + pg with hand-written SQL (bench/list-reference-server.ts), run as the server is. */
 export function startListReference(databaseUrl: string): Promise<Child> {
   return startReference('list reference', 'bench/list-reference-server.ts', {
