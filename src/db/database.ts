@@ -6,6 +6,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { quoteIdent } from './migrations/prefix.js';
 import { openPglite } from './pglite.js';
 import { createPool, sqlFromPglite, sqlFromPool, type Sql, type SqlLog } from './sql.js';
+import { statementNames } from './statement-names.js';
 
 export type Db = PrismaClient;
 
@@ -47,12 +48,13 @@ export type DatabaseOptions = {
 
 export async function openPostgres(url: string, poolSize: number, opts: DatabaseOptions): Promise<Database> {
   const pool = createPool(url, poolSize, opts.onPoolError, searchPathFor(opts.prefix));
+  const names = statementNames();
   const prisma = new PrismaClient({
-    adapter: new PrismaPg(pool, { schema: opts.prefix }),
+    adapter: new PrismaPg(pool, { schema: opts.prefix, statementNameGenerator: (query) => names(query.sql, query.args.length) }),
     log: opts.log ? [{ emit: 'event', level: 'query' }] : [],
   });
   attachQueryLog(prisma, opts);
-  const sql = sqlFromPool(pool, opts.log);
+  const sql = sqlFromPool(pool, opts.log, names);
   return {
     kind: 'postgres',
     prefix: opts.prefix,

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import type { StatementNamer } from './statement-names.js';
 
 /** The minimal SQL surface shared by a Postgres server (node-postgres) and embedded PGlite. */
 export interface SqlRunner {
@@ -29,11 +30,16 @@ async function logged<T>(log: SqlLog | undefined, text: string, run: () => Promi
   }
 }
 
-/** node-postgres: a pool; each transaction takes one client. */
-export function sqlFromPool(pool: pg.Pool, log?: SqlLog): Sql {
+/** node-postgres: a pool; each transaction takes one client. `names`: statements with parameters run prepared. */
+export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer): Sql {
+  const statement = (text: string, params?: readonly unknown[]): pg.QueryConfig => ({
+    text,
+    values: params as unknown[] | undefined,
+    ...(names ? { name: names(text, params?.length ?? 0) } : {}),
+  });
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
-      return logged(log, text, async () => (await pool.query(text, params as unknown[] | undefined)).rows as T[]);
+      return logged(log, text, async () => (await pool.query(statement(text, params))).rows as T[]);
     },
     async exec(text) {
       await pool.query(text);
@@ -42,7 +48,7 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog): Sql {
       const client = await pool.connect();
       const tx: SqlRunner = {
         async query<T>(text: string, params?: readonly unknown[]) {
-          return logged(log, text, async () => (await client.query(text, params as unknown[] | undefined)).rows as T[]);
+          return logged(log, text, async () => (await client.query(statement(text, params))).rows as T[]);
         },
         async exec(text) {
           await client.query(text);
