@@ -6,13 +6,12 @@
  * fingerprint check. Its answer is compared with the real server's before it is measured. PostgreSQL only
  * (DATABASE_URL); PORT and the server's settings (SECRET_KEY_BASE, PUBLIC_URL, DB_POOL_SIZE) from the environment.
  */
-import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { fileUrlPath, signUrlToken } from '../src/modules/files/domain/url-token.js';
 import { deriveSecrets } from '../src/security/secrets.js';
-import { sessionUser } from './lib/reference-session.js';
+import { serveReference, sessionUser } from './lib/reference.js';
 
 const config = loadConfig(process.env);
 if (config.database.kind !== 'postgres') throw new Error('the listing reference needs DATABASE_URL (PostgreSQL)');
@@ -63,12 +62,4 @@ const schema = createSchema<Ctx>({
 });
 
 const yoga = createYoga({ schema, logging: false, graphiql: false, landingPage: false });
-const server = createServer((req, res) => {
-  if (req.url === '/healthz') {
-    res.end('ok');
-    return;
-  }
-  void yoga(req, res);
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+serveReference(yoga, pool);

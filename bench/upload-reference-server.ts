@@ -9,7 +9,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +16,7 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import pg from 'pg';
 import { useGraphQLUploads } from '../src/graphql/uploads.js';
-import { sessionUser } from './lib/reference-session.js';
+import { serveReference, sessionUser } from './lib/reference.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const dir = process.env.UPLOAD_DIR!;
@@ -83,12 +82,4 @@ const yoga = createYoga({
   maxRequestBodySize: false,
   plugins: [useGraphQLUploads({ maxFiles: 1 })],
 });
-const server = createServer((req, res) => {
-  if (req.url === '/healthz') {
-    res.end('ok');
-    return;
-  }
-  void yoga(req, res);
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
+serveReference(yoga, pool);

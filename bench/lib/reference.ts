@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from 'node:http';
 import type pg from 'pg';
 import { hashToken } from '../../src/modules/auth/domain/tokens.js';
 
@@ -15,4 +16,17 @@ export async function sessionUser(pool: pg.Pool, request: Request): Promise<{ uu
   const viewer = hash ? (await pool.query<{ uuid: string }>(SESSION, [Buffer.from(hash)])).rows[0] : undefined;
   if (!viewer) throw new Error('not signed in');
   return viewer;
+}
+
+/** Serves `handler` on 127.0.0.1:$PORT, with /healthz for the bench; on SIGTERM closes the server and `pool`. */
+export function serveReference(handler: RequestListener, pool: pg.Pool): void {
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.end('ok');
+      return;
+    }
+    handler(req, res);
+  });
+  server.listen(Number(process.env.PORT), '127.0.0.1');
+  process.on('SIGTERM', () => server.close(() => void pool.end().then(() => process.exit(0))));
 }
