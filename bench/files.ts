@@ -4,7 +4,8 @@
  * its RSS and CPU time from /proc, and compares each figure with a baseline measured in the same run:
  *
  *   1. one 1 GiB upload: MiB/s against this machine's SHA-256 and disk write speed; peak RSS growth
- *   2. 200 uploads of 1 MiB at concurrency 4: files/s against a minimal busboy-to-disk server; CPU-ms per upload
+ *   2. 200 uploads of 1 MiB at concurrency 4: files/s against a minimal busboy-to-disk server (and, with --postgres, the
+ *      floor of this stack: bench/upload-reference-server.ts); CPU-ms per upload
  *   3. listing 100 files with instances and locations at 10 connections: req/s, p50/p99, CPU-ms per request, and SQL
  *      statements per request (counted in-process on the same code, at 1, 10 and 100 files)
  *
