@@ -26,9 +26,10 @@ builder.prismaNode('StorageDimension', {
 // File, FileInstance, FileLocation and Bucket load the columns a query asks for (select mode), so listings stay small
 // and a bucket's credentials are read only where a field needs them. But each field declared with `select` (or exposed
 // on a select-mode type) runs the Prisma plugin's per-field bookkeeping, a quarter of the server's CPU in the bench's
-// file listing (`npm run bench -- files`, figure 3). So what a file list shows (a file's name and size; a variant's name and URL; where each copy is,
-// its status and its bucket's name) comes with every row (the type's `select`) and resolves straight from it. Measured:
-// adding more columns to these sets (MIME types, dimensions, statuses) cost more in Prisma's row mapping than it saved.
+// file listing (`npm run bench -- files`, figure 3). So what a file list shows (a file's name and size; a variant's
+// name and URL; where each copy is, its status and its bucket's name) comes with every row (the type's `select`) and
+// resolves straight from it. Measured: adding more columns to these sets (MIME types, dimensions, statuses) cost more
+// in Prisma's row mapping than it saved.
 builder.prismaNode('FileLocation', {
   id: { field: 'uuid' },
   select: { uuid: true, path: true, status: true },
