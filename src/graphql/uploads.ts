@@ -8,19 +8,43 @@ import type { ServerContext } from './context.js';
 /** Largest non-multipart request body (JSON operations); uploads are limited by setting instead. */
 export const MAX_JSON_BODY_BYTES = 25_000_000;
 
+const tooLarge = () => new Response('Request body too large\n', { status: 413 });
+
+/** The whole body, or null (reading stopped) once it is longer than `limit` bytes. */
+async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of (body ?? []) as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > limit) return null;
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
 /**
  * GraphQL multipart requests (file uploads) parsed by graphql-upload-minimal: file bodies stay streams, read once by
  * the resolver, never buffered whole. Under node:http the raw request is parsed directly; in-process `app.fetch`
  * calls stream the Fetch body. Yoga's own body limit is off (`maxRequestBodySize: false`): this plugin limits
- * other bodies to MAX_JSON_BODY_BYTES.
+ * other bodies to MAX_JSON_BODY_BYTES, by their Content-Length or, without one, by counting.
  */
 export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<string, unknown>, ServerContext> {
   return {
-    onRequestParse({ request, serverContext, setRequestParser, endResponse }) {
+    onRequestParse({ request, serverContext, requestParser, setRequestParser, endResponse, fetchAPI }) {
       if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) {
-        if (Number(request.headers.get('content-length') ?? 0) > MAX_JSON_BODY_BYTES) {
-          endResponse(new Response('Request body too large\n', { status: 413 }));
+        const length = request.headers.get('content-length');
+        if (length !== null) {
+          // node:http delivers exactly Content-Length bytes: the header alone decides
+          if (Number(length) > MAX_JSON_BODY_BYTES) endResponse(tooLarge());
+          return;
         }
+        // a body without a length (chunked) is counted as it is read
+        if (!requestParser || !request.body) return;
+        setRequestParser(async (req) => {
+          const body = await readAtMost(req.body, MAX_JSON_BODY_BYTES);
+          if (!body) return tooLarge();
+          return requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body }));
+        });
         return;
       }
       setRequestParser(async (req) => {

@@ -20,6 +20,7 @@ import {
   StorageError,
   StorageObjectNotFoundError,
   StorageRangeNotSatisfiableError,
+  StorageSizeMismatchError,
   StorageUnavailableError,
 } from './storage-errors.js';
 import { assertStorageKey, InvalidStorageKeyError, keyProblem, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
@@ -106,7 +107,7 @@ export class LocalDriver implements StorageDriver {
     }
   }
 
-  async get(key: StorageKey, range?: ByteRange): Promise<Readable> {
+  async get(key: StorageKey, range?: ByteRange, expectedSize?: number): Promise<Readable> {
     assertByteRange(range);
     const path = this.pathFor(key);
     let handle: FileHandle;
@@ -118,6 +119,7 @@ export class LocalDriver implements StorageDriver {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new StorageObjectNotFoundError(key);
+      if (expectedSize !== undefined && info.size !== expectedSize) throw new StorageSizeMismatchError(expectedSize, info.size);
       if (!range) return handle.createReadStream();
       if (range.start >= info.size) throw new StorageRangeNotSatisfiableError(info.size);
       const end = Math.min(range.end ?? info.size - 1, info.size - 1);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { mapS3Error, parseContentRange, s3Endpoint, s3Region, S3Driver } from './s3-driver.js';
+import { mapS3Error, objectSize, parseContentRange, s3Endpoint, s3Region, S3Driver } from './s3-driver.js';
 import {
   BucketConfigError,
   StorageObjectNotFoundError,
@@ -48,6 +48,19 @@ describe('parseContentRange', () => {
     ['items 0-1/2', null],
   ])('%j', (header, expected) => {
     expect(parseContentRange(header)).toEqual(expected);
+  });
+});
+
+describe('objectSize', () => {
+  test.each([
+    ['bytes 0-0/100', 100],
+    ['bytes 10-99/100', 100],
+    [' bytes 0-9/1000 ', 1000],
+    ['bytes 10-99/*', undefined],
+    [undefined, undefined],
+    ['', undefined],
+  ])('%j', (header, expected) => {
+    expect(objectSize(header)).toBe(expected);
   });
 });
 

@@ -28,6 +28,7 @@ import {
   StorageError,
   StorageObjectNotFoundError,
   StorageRangeNotSatisfiableError,
+  StorageSizeMismatchError,
   StorageUnavailableError,
 } from './storage-errors.js';
 import { assertStorageKey, InvalidStorageKeyError, keyProblem, MAX_KEY_BYTES, type StorageKey } from './storage-key.js';
@@ -116,6 +117,12 @@ export function mapS3Error(error: unknown, key?: string): unknown {
 export function parseContentRange(header: string | undefined): { start: number; end: number } | null {
   const match = header ? /^bytes (\d+)-(\d+)\/(?:\d+|\*)$/.exec(header.trim()) : null;
   return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
+}
+
+/** The whole object's size from a `Content-Range` header (`bytes a-b/size`); undefined when not given. */
+export function objectSize(header: string | undefined): number | undefined {
+  const match = header ? /\/(\d+)$/.exec(header.trim()) : null;
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Drops the first `skip` bytes, passes `limit` bytes, then ends (and releases the source). */
@@ -251,7 +258,7 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  async get(key: StorageKey, range?: ByteRange): Promise<Readable> {
+  async get(key: StorageKey, range?: ByteRange, expectedSize?: number): Promise<Readable> {
     assertByteRange(range);
     const objectKey = this.objectKey(key);
     try {
@@ -263,6 +270,11 @@ export class S3Driver implements StorageDriver {
         }),
       );
       if (!(result.Body instanceof Readable)) throw new Error('S3 response body is not a Node stream');
+      const size = range ? objectSize(result.ContentRange) : result.ContentLength;
+      if (expectedSize !== undefined && size !== undefined && size !== expectedSize) {
+        result.Body.destroy();
+        throw new StorageSizeMismatchError(expectedSize, size);
+      }
       return range ? exactRange(result.Body, range, result.ContentRange) : result.Body;
     } catch (error) {
       throw mapS3Error(error, key);

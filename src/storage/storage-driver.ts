@@ -30,8 +30,12 @@ export interface StorageDriver {
    * appears only when every byte was written: an erroring body or a size other than `meta.size` leaves nothing.
    */
   put(key: StorageKey, body: Readable, meta: PutMeta): Promise<{ size: number }>;
-  /** The object's bytes, or the inclusive `range` of them (an `end` past the object is clamped). */
-  get(key: StorageKey, range?: ByteRange): Promise<Readable>;
+  /**
+   * The object's bytes, or the inclusive `range` of them (an `end` past the object is clamped). With `expectedSize`,
+   * an object of another size (a truncated or replaced copy) is refused with `StorageSizeMismatchError` before any
+   * byte is read.
+   */
+  get(key: StorageKey, range?: ByteRange, expectedSize?: number): Promise<Readable>;
   /** null when the object is missing; a backend outage throws. */
   stat(key: StorageKey): Promise<ObjectStat | null>;
   /** Removes the object; removing a missing object succeeds. */

@@ -704,6 +704,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ b: {} });
   });
 
+  test.each([
+    ['local', 'a'],
+    ['a', 'local'],
+  ] as const)('a damaged copy in %s (other bytes, shorter) is marked failed; full and ranged reads fail over to %s', async (damaged, intact) => {
+    await layout({ [damaged]: { priority: 1 }, [intact]: { priority: 2 }, b: { enabled: false } });
+    await setCopies(2);
+    const data = randomBytes(60 * KiB);
+    const u = await upload(data, `damaged-${damaged}.bin`);
+    expect(placed(u)).toEqual([damaged, intact].sort());
+    const path = blobOf(u) as StorageKey;
+    const short = randomBytes(1000);
+    const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids[damaged] } });
+    await app.services.buckets.driverFor(row).put(path, Readable.from([short]), { contentType: 'application/octet-stream', size: short.length });
+
+    const ranged = await app.fetch(`http://localhost${pathOf(u.file.url)}`, { headers: { range: 'bytes=30000-30009' } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(data.subarray(30_000, 30_010))).toBe(true);
+    const full = await read(u.file.url);
+    expect(full.status).toBe(200);
+    expect(full.body.equals(data)).toBe(true);
+    const locations = (await fileState(u.file.uuid)).instances[0]!.locations;
+    expect(Object.fromEntries(locations.map((l) => [nameOf(l.bucket.uuid), l.status]))).toEqual({ [damaged]: 'failed', [intact]: 'active' });
+    await app.services.files.remove(null, u.file.uuid);
+    await layout({ local: {}, a: {}, b: {} });
+  });
+
   test('when no copy can be read, the URL answers 503 (retry later), never the bytes of something else', async () => {
     await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
     await setCopies(1);

@@ -184,6 +184,12 @@ describe.each(backends)('file serving on %s', (_name, open) => {
       ['this file\'s token on another file', async () => `/files/${other.uuid}/original/${parts(file.url).token}`],
       ['the original\'s token on another variant', async () => `/files/${file.uuid}/thumbnail/${parts(file.url).token}`],
       ['a valid token for a variant the file does not have', async () => pathOf(app.services.fileUrls.url(file.uuid, 'thumbnail'))],
+      ['a variant whose rendering failed (a row without bytes)', async () => {
+        await db.fileInstance.create({
+          data: { fileUuid: file.uuid, variantName: 'failed-small', fileName: '', mimeType: 'image/jpeg', ext: 'jpg', checksum: '', size: 0n, processingStatus: 'failed' },
+        });
+        return pathOf(app.services.fileUrls.url(file.uuid, 'failed-small'));
+      }],
       ['a token signed with another server secret', async () => {
         const foreignDir = tempDataDir();
         cleanups.push(() => rm(foreignDir, { recursive: true, force: true }));
@@ -210,6 +216,9 @@ describe.each(backends)('file serving on %s', (_name, open) => {
       const path = await makePath();
       expect(await observe(await get(path))).toEqual(reference);
       expect(await observe(await get(path, { method: 'HEAD' }))).toMatchObject({ status: 404 });
+      // conditional and range headers do not change the answer
+      expect(await observe(await get(path, { headers: { 'if-none-match': '*' } }))).toEqual(reference);
+      expect(await observe(await get(path, { headers: { 'if-none-match': '""', range: 'bytes=0-' } }))).toEqual(reference);
     });
 
     test('an expired URL (expiresInSeconds: 1) gets the same 404 once the second has passed', async () => {
@@ -270,6 +279,67 @@ describe.each(backends)('file serving on %s', (_name, open) => {
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
     });
+  });
+
+  describe('If-Range', () => {
+    test('the same strong tag: the range (206)', async () => {
+      const response = await get(pathOf(file.url), { headers: { range: 'bytes=0-9', 'if-range': `"${file.fileChecksum}"` } });
+      expect(response.status).toBe(206);
+      expect(Buffer.from(await response.arrayBuffer()).equals(data.subarray(0, 10))).toBe(true);
+    });
+
+    test.each([
+      ['another tag', () => `"${'0'.repeat(64)}"`],
+      ['the weak form of the tag', () => `W/"${file.fileChecksum}"`],
+      ['a date', () => new Date().toUTCString()],
+    ])('%s: the whole file (200), not a range of other bytes', async (_label, header) => {
+      const response = await get(pathOf(file.url), { headers: { range: 'bytes=0-9', 'if-range': header() } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-range')).toBeNull();
+      expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
+    });
+  });
+
+  test('a variant is sent under its own extension and revalidated; the original is cached as immutable', async () => {
+    const original = await db.fileLocation.findFirstOrThrow({ where: { fileInstance: { fileUuid: file.uuid, variantName: 'original' } } });
+    const variant = await db.fileInstance.create({
+      data: {
+        fileUuid: file.uuid,
+        variantName: 'as-jpeg',
+        fileName: original.path,
+        mimeType: 'image/jpeg',
+        ext: 'jpg',
+        checksum: file.fileChecksum,
+        size: BigInt(N),
+        processingStatus: 'completed',
+        locations: { create: { path: original.path, status: 'active', priority: 0, bucketUuid: original.bucketUuid } },
+      },
+    });
+    try {
+      const response = await get(pathOf(app.services.fileUrls.url(file.uuid, 'as-jpeg')));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-disposition')).toBe('inline; filename="report 2024.jpg"');
+      expect(response.headers.get('cache-control')).toBe('private, no-cache');
+      await response.arrayBuffer();
+      const originalResponse = await get(pathOf(file.url));
+      expect(originalResponse.headers.get('content-disposition')).toBe('inline; filename="report 2024.bin"');
+      expect(originalResponse.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+      await originalResponse.arrayBuffer();
+    } finally {
+      await db.fileInstance.delete({ where: { uuid: variant.uuid } });
+    }
+  });
+
+  test('File.url refuses a variant name no file URL can carry', async () => {
+    for (const variant of ['', 'v'.repeat(101), 'é'.repeat(17)]) {
+      const result = await execute(app, UrlDocument, { uuid: file.uuid, variant }, alice.headers);
+      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.data?.file ?? null).toBeNull();
+    }
+    const longest = await execute(app, UrlDocument, { uuid: file.uuid, variant: 'v'.repeat(100) }, alice.headers);
+    expect(longest.errors).toBeUndefined();
+    // a URL the route accepts: a variant the file lacks, so the usual 404
+    expect(await statusOf(pathOf(longest.data!.file!.url))).toBe(404);
   });
 
   describe('ETag and If-None-Match', () => {

@@ -3,6 +3,7 @@ import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { LATEST_VERSION } from '../../src/db/migrations/runner.js';
+import { MAX_JSON_BODY_BYTES } from '../../src/graphql/uploads.js';
 import { graphql } from '../gql/index.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
@@ -89,6 +90,44 @@ describe.each(backends)('server on %s', (_name, open) => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('BAD_REQUEST');
+    expect((await execute(app, MeDocument, {}, owner.headers)).data?.me?.uuid).toBe(owner.uuid);
+  });
+
+  test('a JSON body over the limit is refused (413) with or without a Content-Length; a chunked one under it is served', async () => {
+    /** `{"query":"{ me { uuid } }"}` padded with JSON whitespace to `bytes`, sent in 1 MiB chunks without a length. */
+    const chunked = (bytes: number) => {
+      const head = Buffer.from(JSON.stringify({ query: '{ me { uuid } }' }).slice(0, -1));
+      let left = bytes - head.length - 1;
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(head));
+        },
+        pull(controller) {
+          if (left <= 0) {
+            controller.enqueue(new TextEncoder().encode('}'));
+            controller.close();
+            return;
+          }
+          const n = Math.min(left, 1024 * 1024);
+          left -= n;
+          controller.enqueue(new Uint8Array(n).fill(0x20));
+        },
+      });
+    };
+    const post = (body: ReadableStream<Uint8Array> | string, extra: Record<string, string> = {}) =>
+      app.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...owner.headers, ...extra },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+    const small = await post(chunked(2 * 1024 * 1024));
+    expect(small.status).toBe(200);
+    expect(((await small.json()) as { data: { me: { uuid: string } } }).data.me.uuid).toBe(owner.uuid);
+    const big = await post(chunked(MAX_JSON_BODY_BYTES + 1));
+    expect(big.status).toBe(413);
+    const declared = await post(JSON.stringify({ query: '{ me { uuid } }' }), { 'content-length': String(MAX_JSON_BODY_BYTES + 1) });
+    expect(declared.status).toBe(413);
     expect((await execute(app, MeDocument, {}, owner.headers)).data?.me?.uuid).toBe(owner.uuid);
   });
 

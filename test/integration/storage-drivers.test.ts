@@ -262,6 +262,21 @@ describe.each(targets)('storage driver contract: %s', (_name, makeTarget) => {
     test.each([[{ start: -1 }], [{ start: 10, end: 5 }], [{ start: 1.5 }]])('malformed range %j is refused', async (range) => {
       await expect(driver.get(k, range)).rejects.toBeInstanceOf(RangeError);
     });
+
+    test('an expected size that matches reads the bytes; another size is refused before any byte, ranged or not', async () => {
+      expect((await readAll(await driver.get(k, undefined, 100_000))).equals(data)).toBe(true);
+      expect((await readAll(await driver.get(k, { start: 10, end: 19 }, 100_000))).equals(data.subarray(10, 20))).toBe(true);
+      for (const range of [undefined, { start: 10, end: 19 }, { start: 0 }]) {
+        for (const expected of [100_001, 99_999]) {
+          const refused = await driver.get(k, range, expected).then(
+            () => null,
+            (error: unknown) => error,
+          );
+          expect(refused).toBeInstanceOf(StorageSizeMismatchError);
+          expect(refused).toMatchObject({ expected, actual: 100_000 });
+        }
+      }
+    });
   });
 
   test('a missing object: stat is null, get is a typed not-found', async () => {

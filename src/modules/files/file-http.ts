@@ -5,12 +5,13 @@ import type { Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
-import { contentDisposition } from './domain/file-name.js';
-import { decideRange, etagMatches } from './domain/http-range.js';
+import { contentDisposition, variantFileName } from './domain/file-name.js';
+import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
+import { MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import type { FileService } from './file.service.js';
 
-const PATH = /^\/files\/([0-9a-f-]{36})\/([^/]{1,100})\/([A-Za-z0-9_-]{16,128})$/;
+const PATH = new RegExp(`^/files/([0-9a-f-]{36})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
 const PRESIGNED_SECONDS = 300;
 
 /** A bad token, a missing file and a missing variant all get this same answer (no enumeration). */
@@ -50,8 +51,9 @@ async function serve(
     return notFound();
   }
   if (!urls.verify(uuid, variant, token)) return notFound();
+  // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made
   const instance = await db.fileInstance.findFirst({
-    where: { fileUuid: uuid, variantName: variant, file: { status: { not: 'trashed' } } },
+    where: { fileUuid: uuid, variantName: variant, processingStatus: 'completed', file: { status: { not: 'trashed' } } },
     include: { file: { select: { originalFileName: true } } },
   });
   if (!instance) return notFound();
@@ -61,15 +63,16 @@ async function serve(
   const headers = new Headers({
     etag,
     'accept-ranges': 'bytes',
-    'cache-control': 'private, max-age=31536000, immutable',
+    // an original's bytes never change under its URL; a variant may be rendered again (same URL, new ETag)
+    'cache-control': variant === 'original' ? 'private, max-age=31536000, immutable' : 'private, no-cache',
     'content-type': instance.mimeType,
-    'content-disposition': contentDisposition(instance.file.originalFileName, 'inline'),
+    'content-disposition': contentDisposition(variantFileName(instance.file.originalFileName, variant, instance.ext), 'inline'),
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
   });
   if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
 
-  const range = decideRange(request.headers.get('range'), size);
+  const range = decideRange(ifRangeHolds(request.headers.get('if-range'), etag) ? request.headers.get('range') : null, size);
   if (range.kind === 'unsatisfiable') {
     headers.set('content-range', `bytes */${size}`);
     return new Response(null, { status: 416, headers });

@@ -1,5 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
 import { selectingSomething } from '../../graphql/query.js';
+import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 
 /** `contains` is a LIKE pattern in Postgres: the user's `%`, `_` and `\` are literal characters. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -110,6 +112,11 @@ builder.prismaNode('File', {
         expiresInSeconds: t.arg.int({ description: '1 s to 1 year; omitted: no expiry.' }),
       },
       resolve: (file, { variant, expiresInSeconds }, ctx) => {
+        if (!isUrlVariant(variant ?? 'original')) {
+          throw new GraphQLError(`variant must be 1 to ${MAX_VARIANT_PATH_CHARS} characters once URL-encoded`, {
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
+        }
         const seconds = expiresInSeconds == null ? null : Math.min(Math.max(expiresInSeconds, 1), 31_536_000);
         return ctx.services.fileUrls.url(file.uuid, variant ?? 'original', seconds ? new Date(Date.now() + seconds * 1000) : null);
       },

@@ -431,8 +431,12 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       }
       return pruned;
     },
-    /** Opens the bytes of one instance, trying its copies in priority order; missing copies are marked failed. */
-    async open(instance: { uuid: string; fileName: string }, range?: { start: number; end?: number }) {
+    /**
+     * Opens the bytes of one instance, trying its copies in priority order. A copy that is missing, or (when the
+     * instance's `size` is given) of another size, is marked failed; one that cannot be read now is skipped.
+     */
+    async open(instance: { uuid: string; fileName: string; size?: bigint | number }, range?: { start: number; end?: number }) {
+      const expectedSize = instance.size === undefined ? undefined : Number(instance.size);
       const locations = await db.fileLocation.findMany({
         where: { fileInstanceUuid: instance.uuid, status: 'active' },
         include: { bucket: true },
@@ -443,16 +447,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         try {
           // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
           const driver = buckets.driverFor(location.bucket);
-          const stream = await driver.get(location.path as StorageKey, range);
+          const stream = await driver.get(location.path as StorageKey, range, expectedSize);
           return { stream, bucket: location.bucket as Bucket, driver, key: location.path as StorageKey };
         } catch (error) {
           lastError = error;
           const code = (error as { code?: string }).code;
-          if (code === 'STORAGE_OBJECT_NOT_FOUND') {
+          if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH') {
             await db.fileLocation.update({ where: { uuid: location.uuid }, data: { status: 'failed' } });
-            log.warn({ location: location.uuid, bucket: location.bucketUuid }, 'stored copy missing; marked failed');
-          } else if (code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
-            throw error;
+            log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
           } else {
             log.warn({ err: error, bucket: location.bucketUuid }, 'copy unreadable; trying the next one');
           }

@@ -97,7 +97,7 @@ export function createReplicationService(deps: {
           let repointed = false;
           let driver: StorageDriver | null = null;
           try {
-            const source = await files.open({ uuid: item.instanceUuid, fileName: item.path });
+            const source = await files.open({ uuid: item.instanceUuid, fileName: item.path, size: item.size });
             driver = buckets.driverFor(bucket);
             if (!(await driver.stat(item.path as StorageKey))) {
               await driver.put(item.path as StorageKey, source.stream, { contentType: item.mimeType, size: item.size });

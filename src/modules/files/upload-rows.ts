@@ -49,12 +49,16 @@ function usableCopies(copies: readonly CopyPlacement[]): Prisma.Sql {
          FOR KEY SHARE OF b`;
 }
 
-/** The uploader's own file with these bytes, and its original's instance and active copies (0: every copy is lost). */
+/**
+ * The uploader's own file with these bytes, and its original's instance and active copies in enabled buckets (the
+ * only ones read; 0: no copy can be served, and the bytes just received put it back).
+ */
 export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
 
 /**
  * What is already stored for these bytes: the uploader's own file (`mine`, found by the per-user dedup key) or, when
- * there is none, the buckets holding another user's active copy of the same original (`donor`, one per bucket).
+ * there is none, the enabled buckets holding another user's active copy of the same original (`donor`, one per
+ * bucket; a disabled bucket is not read, so a copy there cannot be shared).
  */
 export async function findStored(
   tx: Prisma.TransactionClient,
@@ -72,7 +76,10 @@ export async function findStored(
       priority: number | null;
     }[]
   >`
-    SELECT mine.uuid, mine.status, original.uuid AS original_uuid, original.active_copies, donor.bucket_uuid, donor.priority
+    SELECT mine.uuid, mine.status, original.uuid AS original_uuid,
+           (SELECT COUNT(*) FROM phoenix_kit_file_locations AS l JOIN phoenix_kit_buckets AS b ON b.uuid = l.bucket_uuid
+             WHERE l.file_instance_uuid = original.uuid AND l.status = 'active' AND b.enabled)::int AS active_copies,
+           donor.bucket_uuid, donor.priority
       FROM (SELECT 1) AS one
       LEFT JOIN phoenix_kit_files AS mine ON mine.user_file_checksum = ${dedupKey}
       LEFT JOIN phoenix_kit_file_instances AS original ON original.file_uuid = mine.uuid AND original.variant_name = 'original'
@@ -80,6 +87,7 @@ export async function findStored(
         SELECT DISTINCT ON (l.bucket_uuid) l.bucket_uuid, l.priority
           FROM phoenix_kit_file_locations AS l
           JOIN phoenix_kit_file_instances AS i ON i.uuid = l.file_instance_uuid
+          JOIN phoenix_kit_buckets AS b ON b.uuid = l.bucket_uuid AND b.enabled
          WHERE l.path = ${key} AND l.status = 'active' AND i.variant_name = 'original' AND i.checksum = ${sha256}
          ORDER BY l.bucket_uuid, l.priority
       ) AS donor ON mine.uuid IS NULL`;

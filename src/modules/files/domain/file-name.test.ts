@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { contentDisposition, sanitizeFileName, splitExtension } from './file-name.js';
+import { contentDisposition, sanitizeFileName, splitExtension, variantFileName } from './file-name.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -106,4 +106,16 @@ describe('contentDisposition', () => {
   test('header values never contain control characters', () => {
     expect(contentDisposition('a\u0000b\u0007c\u202e.txt', 'inline')).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
   });
+});
+
+describe('variantFileName', () => {
+  test.each([
+    ['report.pdf', 'original', 'pdf', 'report.pdf'],
+    ['report.pdf', 'thumbnail', 'jpg', 'report.jpg'],
+    ['photo.heic', 'medium', 'webp', 'photo.webp'],
+    ['README', 'thumbnail', 'png', 'README.png'],
+    ['.env', 'thumbnail', 'png', '.env.png'],
+    ['clip.tar.gz', 'poster', 'jpg', 'clip.tar.jpg'],
+    ['report.pdf', 'thumbnail', '', 'report.pdf'],
+  ])('%s as %s (.%s) → %s', (name, variant, ext, expected) => expect(variantFileName(name, variant, ext)).toBe(expected));
 });

@@ -79,6 +79,15 @@ function asciiFallback(name: string): string {
 }
 
 /**
+ * The name a variant is sent under: the original's name with the variant's extension (a JPEG thumbnail of
+ * `report.pdf` is `report.jpg`); the original keeps its name.
+ */
+export function variantFileName(originalName: string, variant: string, ext: string): string {
+  if (variant === 'original' || !ext) return originalName;
+  return `${splitExtension(originalName).base}.${ext}`;
+}
+
+/**
  * A `Content-Disposition` header value (RFC 6266): `filename="…"` for every client, plus RFC 5987 `filename*`
  * with the exact UTF-8 name whenever the plain one had to change. The name is sanitised first.
  */

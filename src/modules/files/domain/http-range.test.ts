@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decideRange, etagMatches } from './http-range.js';
+import { decideRange, etagMatches, ifRangeHolds } from './http-range.js';
 
 describe('decideRange', () => {
   test.each([
@@ -30,4 +30,18 @@ describe('etagMatches', () => {
     ['*', '"abc"', true],
     ['"abd"', '"abc"', false],
   ])('%s vs %s', (header, etag, expected) => expect(etagMatches(header, etag)).toBe(expected));
+});
+
+describe('ifRangeHolds', () => {
+  test.each([
+    [null, '"abc"', true],
+    ['"abc"', '"abc"', true],
+    [' "abc" ', '"abc"', true],
+    ['"abd"', '"abc"', false],
+    ['W/"abc"', '"abc"', false],
+    ['"abc"', 'W/"abc"', false],
+    ['Tue, 24 Nov 2026 08:00:00 GMT', '"abc"', false],
+    ['*', '"abc"', false],
+    ['', '"abc"', false],
+  ])('If-Range %s vs %s', (header, etag, expected) => expect(ifRangeHolds(header, etag)).toBe(expected));
 });

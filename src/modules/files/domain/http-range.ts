@@ -36,3 +36,14 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
     return c === '*' || c.replace(/^W\//, '') === bare;
   });
 }
+
+/**
+ * Whether a Range header may be honoured under `If-Range` (RFC 9110 §13.1.5): absent, or the same strong entity tag.
+ * A weak tag or a date (no Last-Modified is sent, so none can match) means the client's partial copy may be of other
+ * bytes: the whole object is sent instead.
+ */
+export function ifRangeHolds(ifRange: string | null, etag: string): boolean {
+  if (ifRange === null) return true;
+  const candidate = ifRange.trim();
+  return !candidate.startsWith('W/') && !etag.startsWith('W/') && candidate === etag;
+}

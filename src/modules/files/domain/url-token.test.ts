@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fileUrlPath, signUrlToken, verifyUrlToken } from './url-token.js';
+import { fileUrlPath, isUrlVariant, MAX_VARIANT_PATH_CHARS, signUrlToken, verifyUrlToken } from './url-token.js';
 
 const SECRET = 'a-server-secret-of-at-least-32-bytes!!';
 const OTHER_SECRET = 'another-server-secret-32-bytes-long!!!';
@@ -100,4 +100,16 @@ describe('fileUrlPath', () => {
   ])('%s %s', (uuid, variant, token, expected) => {
     expect(fileUrlPath(uuid, variant, token)).toBe(expected);
   });
+});
+
+describe('isUrlVariant', () => {
+  test.each([
+    ['original', true],
+    ['', false],
+    ['a'.repeat(MAX_VARIANT_PATH_CHARS), true],
+    ['a'.repeat(MAX_VARIANT_PATH_CHARS + 1), false],
+    ['é'.repeat(16), true], // 96 characters encoded
+    ['é'.repeat(17), false], // 102
+    ['a/b', true],
+  ])('%j → %s', (variant, expected) => expect(isUrlVariant(variant)).toBe(expected));
 });

@@ -90,6 +90,14 @@ export function verifyUrlToken(
   return { ok: true, expiresAt: expirySeconds === null ? null : new Date(expirySeconds * 1000) };
 }
 
+/** Longest variant name a file URL carries, URL-encoded (the serving route accepts no longer). */
+export const MAX_VARIANT_PATH_CHARS = 100;
+
+/** Whether a variant name fits a file URL (1 to MAX_VARIANT_PATH_CHARS characters once URL-encoded). */
+export function isUrlVariant(variant: string): boolean {
+  return variant.length > 0 && encodeURIComponent(variant).length <= MAX_VARIANT_PATH_CHARS;
+}
+
 /** The path of a file URL (uuid lower-cased, variant percent-encoded). */
 export function fileUrlPath(fileUuid: string, variant: string, token: string): string {
   return `/files/${fileUuid.toLowerCase()}/${encodeURIComponent(variant)}/${token}`;
