@@ -168,9 +168,38 @@ export class LocalDriver implements StorageDriver {
   async *list(prefix: StorageKey | null): AsyncIterable<ListedObject> {
     // keys are relative to the bucket's prefix directory (pathFor adds the prefix itself)
     const base = this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
-    const start = prefix ? this.pathFor(prefix) : base;
-    // depth first, one directory handle at a time; files being written (temp names) are not objects yet
-    const pending = [start];
+    // files being written (temp names) are not objects yet
+    for await (const { path, name } of this.files(prefix)) {
+      if (name.startsWith(TEMP_PREFIX)) continue;
+      const key = path.slice(base.length + 1).split(sep).join('/');
+      if (keyProblem(key)) continue; // a file this driver never wrote
+      const info = await stat(path).catch(() => null);
+      if (info) yield { key: key as StorageKey, size: info.size, modifiedAt: info.mtime };
+    }
+  }
+
+  /**
+   * Removes the temp files under `prefix` last written before `before`: writes that a stopped process never finished
+   * (a live write touches its file with every chunk). Returns how many went.
+   */
+  async removeStaleTemporaries(prefix: StorageKey | null, before: Date): Promise<number> {
+    let removed = 0;
+    for await (const { path, name } of this.files(prefix)) {
+      if (!name.startsWith(TEMP_PREFIX)) continue;
+      const info = await stat(path).catch(() => null);
+      if (!info || info.mtime >= before) continue;
+      await unlink(path).then(
+        () => removed++,
+        () => undefined, // gone already, or finished and renamed meanwhile
+      );
+    }
+    return removed;
+  }
+
+  /** Every file under `prefix` (the bucket's prefix directory when null), depth first, one directory handle at a time. */
+  private async *files(prefix: StorageKey | null): AsyncIterable<{ path: string; name: string }> {
+    const base = this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
+    const pending = [prefix ? this.pathFor(prefix) : base];
     for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
       let entries;
       try {
@@ -183,12 +212,7 @@ export class LocalDriver implements StorageDriver {
       for await (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) pending.push(path);
-        else if (entry.isFile() && !entry.name.startsWith(TEMP_PREFIX)) {
-          const key = path.slice(base.length + 1).split(sep).join('/');
-          if (keyProblem(key)) continue; // a file this driver never wrote
-          const info = await stat(path).catch(() => null);
-          if (info) yield { key: key as StorageKey, size: info.size, modifiedAt: info.mtime };
-        }
+        else if (entry.isFile()) yield { path, name: entry.name };
       }
     }
   }

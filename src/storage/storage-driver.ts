@@ -50,6 +50,11 @@ export interface StorageDriver {
    * iterated (a bucket of millions is never held in memory). An outage throws.
    */
   list(prefix: StorageKey | null): AsyncIterable<ListedObject>;
+  /**
+   * Removes what unfinished writes under `prefix` left before `before` and `list` does not show (a local driver's temp
+   * files); returns how many went. Absent where the backend keeps no such leftovers in the bucket.
+   */
+  removeStaleTemporaries?(prefix: StorageKey | null, before: Date): Promise<number>;
   /** A short-lived direct URL (S3-compatible drivers only). */
   signedUrl?(key: StorageKey, options: SignedUrlOptions): Promise<string>;
   /** Whether the backend answers and is usable; never throws. */

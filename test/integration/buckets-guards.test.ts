@@ -23,6 +23,7 @@ const CreateDocument = graphql(`
     createBucket(input: $input) {
       __typename
       ... on MutationCreateBucketSuccess { data { uuid name provider endpoint forcePathStyle } }
+      ... on ValidationError { issues { path message } }
       ... on Error { message code }
     }
   }
@@ -104,6 +105,7 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
   const s3Input = (o: Partial<CreateBucketInput> = {}): CreateBucketInput => ({
     name: uniqueName('S3'),
     ...s3.connection(),
+    pathPrefix: randomUUID(), // each bucket its own storage: two may not share it
     ...o,
   });
   const snapshot = async () =>
@@ -186,7 +188,8 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
 
     test('create and update round-trip the flag, and the bucket driver is built with it', async () => {
       // a host name: the SDK itself falls back to path style for IP endpoints such as the test server's
-      const bucket = await create(s3Input({ endpoint: `http://localhost:${s3.port}`, forcePathStyle: false }));
+      const prefix = randomUUID();
+      const bucket = await create(s3Input({ endpoint: `http://localhost:${s3.port}`, forcePathStyle: false, pathPrefix: prefix }));
       expect(bucket.forcePathStyle).toBe(false);
       expect(await db.bucket.findUniqueOrThrow({ where: { uuid: bucket.uuid } })).toMatchObject({ forcePathStyle: false });
       const driverOf = async () =>
@@ -204,7 +207,7 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
         data: { forcePathStyle: true, status: { reachable: true, reason: null } },
       });
       expect(await driverOf().then((d) => d.client.config.forcePathStyle)).toBe(true);
-      expect((await signed()).pathname).toBe(`/${s3.bucket}/a.txt`);
+      expect((await signed()).pathname).toBe(`/${s3.bucket}/${prefix}/a.txt`);
       const driver = await driverOf();
       const key = normalizeKey(`guards/${randomUUID()}`);
       await driver.put(key, Readable.from([Buffer.from('path style')]), { contentType: 'text/plain', size: 10 });
@@ -216,6 +219,65 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
       expect(renamed).toMatchObject({ data: { forcePathStyle: true } });
       const listed = await execute(app, ListDocument, {}, admin.headers);
       expect(listed.data?.buckets.edges.find((e) => e.node.uuid === bucket.uuid)?.node.forcePathStyle).toBe(true);
+    });
+  });
+
+  describe('no two buckets share storage', () => {
+    const createResult = async (input: CreateBucketInput) => (await execute(app, CreateDocument, { input }, admin.headers)).data?.createBucket;
+    const refusal = (path: string) => ({
+      __typename: 'ValidationError',
+      issues: [{ path, message: expect.stringMatching(/^shares its storage with bucket "/) }],
+    });
+
+    test.each<[string, (dir: string) => Partial<CreateBucketInput>]>([
+      ['the same directory', (dir) => ({ endpoint: dir })],
+      ['the same directory, written differently', (dir) => ({ endpoint: `./${dir}/` })],
+      ['a directory inside it', (dir) => ({ endpoint: `${dir}/inner` })],
+      ['a path prefix that lands inside it', (dir) => ({ endpoint: dir.split('/')[0], pathPrefix: dir.split('/').slice(1).join('/') })],
+    ])('a local bucket on %s as another is refused, and nothing is created', async (_label, where) => {
+      const dir = `buckets/${randomUUID()}`;
+      await create(localInput({ endpoint: dir }));
+      const before = await snapshot();
+      expect(await createResult(localInput(where(dir)))).toMatchObject(refusal('endpoint'));
+      expect(await snapshot()).toBe(before);
+    });
+
+    test('a local bucket around another (its parent directory) is refused; a sibling is accepted', async () => {
+      const parent = `buckets/${randomUUID()}`;
+      await create(localInput({ endpoint: `${parent}/inner` }));
+      expect(await createResult(localInput({ endpoint: parent }))).toMatchObject(refusal('endpoint'));
+      expect(await createResult(localInput({ endpoint: `${parent}/sibling` }))).toMatchObject({ __typename: 'MutationCreateBucketSuccess' });
+    });
+
+    test('a local bucket without an endpoint shares the default directory of the seeded bucket: refused', async () => {
+      expect(await createResult({ name: uniqueName('Default dir'), provider: 'local' })).toMatchObject(refusal('endpoint'));
+    });
+
+    test('S3: the same service and bucket with the same or an enclosing prefix is refused; another prefix is accepted', async () => {
+      const prefix = randomUUID();
+      await create(s3Input({ pathPrefix: prefix }));
+      expect(await createResult(s3Input({ pathPrefix: `/${prefix}/` }))).toMatchObject(refusal('bucketName'));
+      expect(await createResult(s3Input({ pathPrefix: `${prefix}/deeper` }))).toMatchObject(refusal('bucketName'));
+      expect(await createResult(s3Input({ pathPrefix: null }))).toMatchObject(refusal('bucketName'));
+      expect(await createResult(s3Input())).toMatchObject({ __typename: 'MutationCreateBucketSuccess' });
+    });
+
+    test('an empty bucket re-pointed into another bucket\'s storage is refused and keeps its connection', async () => {
+      const taken = `buckets/${randomUUID()}`;
+      await create(localInput({ endpoint: taken }));
+      const mover = await create(localInput());
+      expect(await update({ uuid: mover.uuid, endpoint: `${taken}/x` })).toMatchObject(refusal('endpoint'));
+      expect(await db.bucket.findUniqueOrThrow({ where: { uuid: mover.uuid } })).toMatchObject({ endpoint: mover.endpoint });
+      // renaming a bucket is not a connection change: never refused for this
+      expect(await update({ uuid: mover.uuid, name: uniqueName('Moved') })).toMatchObject({ __typename: 'MutationUpdateBucketSuccess' });
+    });
+
+    test('10 simultaneous creates of one directory: exactly one bucket gets it', async () => {
+      const dir = `buckets/${randomUUID()}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => createResult(localInput({ endpoint: dir }))));
+      expect(results.filter((r) => r?.__typename === 'MutationCreateBucketSuccess')).toHaveLength(1);
+      expect(results.filter((r) => r?.__typename === 'ValidationError')).toHaveLength(9);
+      expect(await db.bucket.count({ where: { endpoint: dir } })).toBe(1);
     });
   });
 

@@ -125,6 +125,7 @@ describe.each(backends)('buckets on %s', (_name, open) => {
   const s3Input = (overrides: Partial<CreateBucketInput> = {}): CreateBucketInput => ({
     name: uniqueName('S3'),
     ...s3.connection(),
+    pathPrefix: randomUUID(), // each bucket its own storage: two may not share it
     ...overrides,
   });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
@@ -344,6 +344,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     });
 
     test.each([
+      ['known from Content-Length', 'raw'],
+      ['found once the bytes are in (no Content-Length)', 'form'],
+    ] as const)('bytes already stored need no room (%s): a duplicate and another user\'s copy are answered; new bytes are refused', async (_label, via) => {
+      await freshSmall();
+      await setCopies(1);
+      await layout({ local: { enabled: false }, a: { enabled: false }, b: { enabled: false } });
+      const data = randomBytes(700 * KiB);
+      const first = await upload(data, 'stored.bin', 'raw');
+      expect(placed(first)).toEqual(['small']); // 700 KiB of 1 MiB: another 700 KiB does not fit
+      const objects = await objectsIn(small);
+
+      expect(await upload(data, 'again.bin', via)).toMatchObject({ duplicate: true, file: { uuid: first.file.uuid } });
+      const theirs = (await uploadVia(app, UploadDocument, { name: 'theirs.bin', data }, { headers: owner.headers })).data?.uploadFile;
+      expect(theirs).toMatchObject({ __typename: 'MutationUploadFileSuccess', data: { duplicate: false, file: { copies: 1 } } });
+      const rowsBefore = await db.file.count();
+      const fresh = (await uploadVia(app, UploadDocument, { name: 'new.bin', data: randomBytes(700 * KiB) }, { headers: alice.headers })).data?.uploadFile;
+      expect(fresh).toMatchObject({ __typename: 'BucketUnavailableError', message: expect.stringContaining('full') });
+      expect(await db.file.count()).toBe(rowsBefore);
+      expect(await objectsIn(small)).toEqual(objects); // nothing new stored
+      expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+      if (theirs?.__typename === 'MutationUploadFileSuccess') await app.services.files.remove(null, theirs.data.file.uuid);
+      await app.services.files.remove(null, first.file.uuid);
+      await layout({ local: {}, a: {}, b: {} });
+    });
+
+    test.each([
       ['FormData through app.fetch', 'form'],
       ['chunked over a real socket', 'chunked'],
     ])('capacity holds when the client sends no Content-Length (%s)', async (_label, how) => {
@@ -586,6 +612,24 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     expect(await objectsIn(ids.b)).not.toContain(temp);
   });
 
+  test('temp files of local writes a stopped process never finished go with the sweep once past the grace period', async () => {
+    const localRow = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.local } });
+    const root = localBucketRoot(localRow.endpoint, dataDir);
+    const stale = [join(root, 'tmp', `.pk-tmp-${randomUUID()}`), join(root, 'blobs', 'ab', 'cd', `.pk-tmp-${randomUUID()}`)];
+    const fresh = join(root, 'tmp', `.pk-tmp-${randomUUID()}`);
+    const old = new Date(Date.now() - SWEEP_GRACE_MS - 60_000);
+    for (const path of [...stale, fresh]) {
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, randomBytes(500));
+    }
+    for (const path of stale) await utimes(path, old, old);
+    const report = await app.services.storageSweep.sweep();
+    expect(report).toMatchObject({ unreachable: 0, removed: 2 });
+    expect(stale.filter((path) => existsSync(path))).toEqual([]);
+    expect(existsSync(fresh)).toBe(true); // a write that may still be going on
+    await rm(fresh);
+  });
+
   test('the sweep leaves buckets that share storage alone, and never touches what the server did not write', async () => {
     const localRow = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.local } });
     const root = localBucketRoot(localRow.endpoint, dataDir);
@@ -595,7 +639,8 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       await mkdir(join(path, '..'), { recursive: true });
       await writeFile(path, 'not referenced');
     }
-    const twin = await app.services.buckets.create({ name: 'Twin', provider: 'local', endpoint: localRow.endpoint, enabled: false });
+    // buckets cannot be made to share storage any more; a row from before that rule still can
+    const twin = await db.bucket.create({ data: { name: 'Twin', provider: 'local', endpoint: localRow.endpoint, enabled: false } });
     const later = new Date(Date.now() + SWEEP_GRACE_MS + 60_000);
     try {
       // the twin could reference what lies in the shared directory: neither is swept
@@ -727,6 +772,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     const locations = (await fileState(u.file.uuid)).instances[0]!.locations;
     expect(Object.fromEntries(locations.map((l) => [nameOf(l.bucket.uuid), l.status]))).toEqual({ [damaged]: 'failed', [intact]: 'active' });
     await app.services.files.remove(null, u.file.uuid);
+    await layout({ local: {}, a: {}, b: {} });
+  });
+
+  test('copies in a disabled bucket (not read) are not reused: another user\'s upload and the same user\'s both get readable copies', async () => {
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const data = randomBytes(30 * KiB);
+    const mine = await upload(data, 'parked.bin');
+    expect(placed(mine)).toEqual(['local']);
+    await layout({ local: { enabled: false }, a: { priority: 1 }, b: { enabled: false } });
+    expect((await read(mine.file.url)).status).toBe(503); // its only copy is in a bucket that is not read
+
+    const theirs = (await uploadVia(app, UploadDocument, { name: 'theirs.bin', data }, { headers: owner.headers })).data?.uploadFile;
+    if (theirs?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(theirs));
+    expect(theirs.data.duplicate).toBe(false);
+    expect(placed(theirs.data)).toEqual(['a']);
+    const again = await upload(data, 'parked again.bin');
+    expect(again).toMatchObject({ duplicate: true, file: { uuid: mine.file.uuid } });
+    for (const url of [theirs.data.file.url, mine.file.url]) {
+      const served = await read(url);
+      expect(served.status).toBe(200);
+      expect(served.body.equals(data)).toBe(true);
+    }
+    expect((await fileState(mine.file.uuid)).instances[0]!.locations.map((l) => nameOf(l.bucket.uuid)).sort()).toEqual(['a', 'local']);
+    await app.services.files.remove(null, theirs.data.file.uuid);
+    await app.services.files.remove(null, mine.file.uuid);
     await layout({ local: {}, a: {}, b: {} });
   });
 

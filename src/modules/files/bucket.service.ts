@@ -4,8 +4,21 @@ import { Prisma, type Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import { BucketConfigError } from '../../storage/storage-errors.js';
-import { createStorageRegistry, storageLocation, type StorageRegistryOptions } from '../../storage/storage-registry.js';
-import { connectionChanges, defaultForcePathStyle, validateBucket, type BucketInput, type ConnectionField } from './domain/validate-bucket.js';
+import {
+  createStorageRegistry,
+  overlappingStorage,
+  storageLocation,
+  type BucketConnection,
+  type StorageRegistryOptions,
+} from '../../storage/storage-registry.js';
+import {
+  CONNECTION_FIELDS,
+  connectionChanges,
+  defaultForcePathStyle,
+  validateBucket,
+  type BucketInput,
+  type ConnectionField,
+} from './domain/validate-bucket.js';
 import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
 import { BucketInUseError } from './file.errors.js';
 
@@ -58,6 +71,41 @@ async function lockBucket(tx: Prisma.TransactionClient, uuid: string): Promise<B
   const [row] = await tx.$queryRaw<Bucket[]>`
     SELECT ${bucketColumns} FROM phoenix_kit_buckets AS b WHERE b.uuid = ${uuid}::uuid FOR UPDATE`;
   return row ?? null;
+}
+
+/**
+ * Refuses (ValidationError) a bucket whose storage would overlap another bucket's: two rows writing the same objects
+ * would each delete what the other's rows still point at. Run under the bucket-layout lock, so two changes at once
+ * cannot both pass. A row that cannot work (`BucketConfigError`) overlaps nothing.
+ */
+async function assertOwnStorage(
+  tx: Prisma.TransactionClient,
+  candidate: Omit<BucketConnection, 'uuid'> & { uuid: string | null },
+  dataDir: string,
+) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('phoenix_kit_bucket_layout'))`;
+  const others = await tx.bucket.findMany({ where: candidate.uuid ? { uuid: { not: candidate.uuid } } : {} });
+  const places = new Map<string, string>();
+  const placeOf = (row: BucketConnection) => {
+    try {
+      return storageLocation(row, dataDir);
+    } catch (error) {
+      if (error instanceof BucketConfigError) return null;
+      throw error;
+    }
+  };
+  const own = placeOf({ ...candidate, uuid: '' });
+  if (own === null) return;
+  places.set('', own);
+  for (const other of others) {
+    const place = placeOf(other);
+    if (place !== null) places.set(other.uuid, place);
+  }
+  const overlapping = overlappingStorage(places);
+  if (!overlapping.has('')) return;
+  const names = others.filter((o) => overlapping.has(o.uuid)).map((o) => `"${o.name}"`);
+  const path = candidate.provider === 'local' ? 'endpoint' : 'bucketName';
+  throw new ValidationError('Bucket input is invalid', [{ path, message: `shares its storage with bucket ${names.join(', ')}` }]);
 }
 
 /** BucketInUseError for a connection change: the copies stay where the old settings point. */
@@ -136,27 +184,30 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     /** Enabled buckets with their used bytes (for selection; every upload reads them). */
     enabledWithUsage: () => withUsage('enabled'),
 
+    /** A new bucket; refused (ValidationError) when invalid or when its storage overlaps another bucket's. */
     async create(input: BucketInput): Promise<Bucket> {
       const issues = validateBucket(input, null);
       if (issues.length > 0) throw new ValidationError('Bucket input is invalid', issues);
-      const bucket = await db.bucket.create({
-        data: {
-          name: input.name!.trim(),
-          provider: input.provider!,
-          region: input.region ?? null,
-          endpoint: input.endpoint ?? null,
-          bucketName: input.bucketName ?? null,
-          accessKeyId: input.accessKeyId ?? null,
-          ...secretData(input),
-          cdnUrl: input.cdnUrl ?? null,
-          pathPrefix: input.pathPrefix ?? null,
-          enabled: input.enabled ?? true,
-          priority: input.priority ?? 0,
-          maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb),
-          accessType: input.accessType ?? 'public',
-          forcePathStyle: input.forcePathStyle ?? defaultForcePathStyle(input.endpoint),
-        },
-      });
+      const data = {
+        name: input.name!.trim(),
+        provider: input.provider!,
+        region: input.region ?? null,
+        endpoint: input.endpoint ?? null,
+        bucketName: input.bucketName ?? null,
+        accessKeyId: input.accessKeyId ?? null,
+        ...secretData(input),
+        cdnUrl: input.cdnUrl ?? null,
+        pathPrefix: input.pathPrefix ?? null,
+        enabled: input.enabled ?? true,
+        priority: input.priority ?? 0,
+        maxSizeMb: input.maxSizeMb == null ? null : BigInt(input.maxSizeMb),
+        accessType: input.accessType ?? 'public',
+        forcePathStyle: input.forcePathStyle ?? defaultForcePathStyle(input.endpoint),
+      };
+      const bucket = await db.$transaction(async (tx) => {
+        await assertOwnStorage(tx, { ...data, uuid: null, secretAccessKey: null }, deps.storage.dataDir);
+        return tx.bucket.create({ data });
+      }, LOCKED_TX);
       log.info({ bucketUuid: bucket.uuid, provider: bucket.provider }, 'bucket created');
       return bucket;
     },
@@ -175,6 +226,8 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
         if (changed.length > 0) {
           const copies = await tx.fileLocation.count({ where: { bucketUuid: uuid } });
           if (copies > 0) throw connectionInUse(copies, changed);
+          const connection = Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, input[f] !== undefined ? input[f] : existing[f]]));
+          await assertOwnStorage(tx, { ...existing, ...connection, uuid }, deps.storage.dataDir);
         }
         return tx.bucket.update({
           where: { uuid },

@@ -144,6 +144,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     });
     hasher.on('error', (error) => branches.forEach((b) => b.stream.destroy(error)));
     for (const branch of branches) hasher.pipe(branch.stream);
+    if (branches.length === 0) hasher.resume(); // no target: hashed only
     const writes = branches.map(async ({ target, stream }) => {
       try {
         await target.driver.put(key, stream, { contentType });
@@ -247,22 +248,19 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       // any enabled one (the real size is checked against capacity once it is known)
       let selection = selectBuckets(pool, { fileSize: sizeHint > 0 ? Math.min(sizeHint, maxBytes) : maxBytes, copies });
       if (selection.kind === 'none' && sizeHint <= 0) selection = selectBuckets(pool, { fileSize: 0, copies });
-      if (selection.kind === 'none') {
-        input.resume();
-        throw new BucketUnavailableError(selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket');
-      }
       const targets: Target[] = [];
-      for (const { row } of selection.buckets) {
+      for (const { row } of selection.kind === 'none' ? [] : selection.buckets) {
         try {
           targets.push({ bucket: row, driver: buckets.driverFor(row) });
         } catch (error) {
           log.warn({ err: error, bucket: row.uuid }, 'bucket cannot be opened; skipped');
         }
       }
-      if (targets.length === 0) {
-        input.resume();
-        throw new BucketUnavailableError('no selected bucket could be opened');
-      }
+      // with nowhere to write, the body is still read and hashed: bytes already stored need no bucket (a duplicate, or
+      // another user's bytes); anything else is refused once the hash is known
+      let unavailable: string | null = null;
+      if (selection.kind === 'none') unavailable = selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket';
+      else if (targets.length === 0) unavailable = 'no selected bucket could be opened';
 
       let detected: Awaited<ReturnType<typeof detectType>>;
       try {
@@ -289,9 +287,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         await dropObjects(overflowing, tempKey);
         landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));
       }
-      if (landed.length === 0) {
-        throw new BucketUnavailableError(overflowing.length > 0 ? 'all buckets are full' : 'every bucket failed while writing');
-      }
+      if (landed.length === 0) unavailable ??= overflowing.length > 0 ? 'all buckets are full' : 'every bucket failed while writing';
       const key = blobKey(sha256);
       const dedupKey = userFileChecksum(viewer.uuid, sha256);
       // 'processing' until the job has made the variants / read the metadata; files that get neither are done now
@@ -303,6 +299,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       let stale: Target[] = [];
       /** Promotes the temp object in every target; those where that fails are dropped, and at least one must work. */
       const promoteTracked = async (targets: readonly Target[]) => {
+        if (targets.length === 0) throw new BucketUnavailableError(unavailable ?? 'no bucket holds the upload');
         tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
         const moved = await promote(targets, tempKey, key);
         unmoved = targets.filter((t) => !moved.includes(t));

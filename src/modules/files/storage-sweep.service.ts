@@ -24,7 +24,8 @@ export type SweepReport = { buckets: number; unreachable: number; shared: number
  * bucket that was down when its file was deleted, by a process that stopped between writing an object and committing
  * its row, or by an abandoned temporary object. Every bucket is listed (enabled or not) under `SWEPT_PREFIXES`;
  * candidates are checked in batches and removed through `releaseObjects`, which checks again under the uploads'
- * per-object locks. Buckets whose storage overlaps (the same directory, or one inside the other) are left alone.
+ * per-object locks; temp files of writes that never finished (older than the grace period too) go as well. Buckets
+ * whose storage overlaps (the same directory, or one inside the other) are left alone.
  */
 export function createStorageSweep(deps: { db: Db; log: Logger; buckets: BucketService; files: FileService }) {
   const { db, log, buckets, files } = deps;
@@ -81,6 +82,8 @@ export function createStorageSweep(deps: { db: Db; log: Logger; buckets: BucketS
             }
           }
           if (batch.length > 0) await sweepBatch(batch);
+          // writes a stopped process never finished: no row can point at them
+          for (const prefix of SWEPT_PREFIXES) report.removed += (await driver.removeStaleTemporaries?.(storageKey(prefix), new Date(cutoff))) ?? 0;
         } catch (error) {
           report.unreachable++;
           log.warn({ err: error, bucket: bucket.uuid }, 'bucket not swept; it is tried again on the next sweep');
