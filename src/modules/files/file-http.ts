@@ -116,14 +116,14 @@ async function serve(
 async function presignedUrl(
   buckets: BucketService,
   location: { bucket: Bucket; path: string },
-  instance: { mimeType: string; file: { originalFileName: string } },
+  instance: { mimeType: string; variantName: string; ext: string; file: { originalFileName: string } },
 ): Promise<string | null> {
   const driver = buckets.driverFor(location.bucket);
   if (!driver.signedUrl || !(await driver.stat(location.path as StorageKey))) return null;
   return driver.signedUrl(location.path as StorageKey, {
     expiresInSeconds: PRESIGNED_SECONDS,
     disposition: 'inline',
-    fileName: instance.file.originalFileName,
+    fileName: variantFileName(instance.file.originalFileName, instance.variantName, instance.ext),
     contentType: instance.mimeType,
   });
 }
