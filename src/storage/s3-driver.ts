@@ -270,7 +270,8 @@ export class S3Driver implements StorageDriver {
         }),
       );
       if (!(result.Body instanceof Readable)) throw new Error('S3 response body is not a Node stream');
-      const size = range ? objectSize(result.ContentRange) : result.ContentLength;
+      // a server that ignores Range answers the whole object (no Content-Range): its length is the object's size
+      const size = result.ContentRange ? objectSize(result.ContentRange) : result.ContentLength;
       if (expectedSize !== undefined && size !== undefined && size !== expectedSize) {
         result.Body.destroy();
         throw new StorageSizeMismatchError(expectedSize, size);

@@ -771,8 +771,56 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     expect(full.body.equals(data)).toBe(true);
     const locations = (await fileState(u.file.uuid)).instances[0]!.locations;
     expect(Object.fromEntries(locations.map((l) => [nameOf(l.bucket.uuid), l.status]))).toEqual({ [damaged]: 'failed', [intact]: 'active' });
+
+    // repair writes the bytes over the damaged object (it is there, but not whole) and revives its row
+    expect(await app.services.replication.repair()).toMatchObject({ copiesAdded: 1, stillUnderReplicated: 0 });
+    const repaired = (await fileState(u.file.uuid)).instances[0]!.locations;
+    expect(repaired.map((l) => l.status)).toEqual(['active', 'active']);
+    const driver = app.services.buckets.driverFor(row);
+    expect(Buffer.concat(await (await driver.get(path)).toArray()).equals(data)).toBe(true);
     await app.services.files.remove(null, u.file.uuid);
     await layout({ local: {}, a: {}, b: {} });
+  });
+
+  test('a copy is never marked failed for a size the caller read before the instance changed: the open is refused instead', async () => {
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const data = randomBytes(12 * KiB);
+    const u = await upload(data, 'changing.bin');
+    const instance = await db.fileInstance.findFirstOrThrow({ where: { fileUuid: u.file.uuid, variantName: 'original' } });
+    const refused = await app.services.files.open({ ...instance, size: instance.size + 1n }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect((await fileState(u.file.uuid)).instances[0]!.locations.map((l) => l.status)).toEqual(['active']);
+    const opened = await app.services.files.open(instance);
+    expect(Buffer.concat(await opened.stream.toArray()).equals(data)).toBe(true);
+    await app.services.files.remove(null, u.file.uuid);
+    await layout({ local: {}, a: {}, b: {} });
+  });
+
+  test('a damaged copy in a signed S3 bucket is not redirected to: the read fails over and marks it', async () => {
+    await app.services.buckets.update(ids.a, { accessType: 'signed' });
+    try {
+      await layout({ local: { priority: 2 }, a: { priority: 1 }, b: { enabled: false } });
+      await setCopies(2);
+      const data = randomBytes(22 * KiB);
+      const u = await upload(data, 'signed-damaged.bin');
+      expect(placed(u)).toEqual(['a', 'local']);
+      const aRow = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.a } });
+      const short = randomBytes(100);
+      await app.services.buckets.driverFor(aRow).put(blobOf(u) as StorageKey, Readable.from([short]), { contentType: 'application/octet-stream', size: 100 });
+      const response = await app.fetch(`http://localhost${pathOf(u.file.url)}`, { redirect: 'manual' });
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
+      const locations = (await fileState(u.file.uuid)).instances[0]!.locations;
+      expect(Object.fromEntries(locations.map((l) => [nameOf(l.bucket.uuid), l.status]))).toEqual({ a: 'failed', local: 'active' });
+      await app.services.files.remove(null, u.file.uuid);
+    } finally {
+      await app.services.buckets.update(ids.a, { accessType: 'public' });
+      await layout({ local: {}, a: {}, b: {} });
+    }
   });
 
   test('copies in a disabled bucket (not read) are not reused: another user\'s upload and the same user\'s both get readable copies', async () => {

@@ -110,16 +110,20 @@ async function serve(
 }
 
 /**
- * A short-lived direct URL to a copy in a `signed` S3 bucket, or null when that copy does not answer or is missing:
- * the read then goes through the server, which fails over to the next copy (a redirect to a dead host cannot).
+ * A short-lived direct URL to a copy in a `signed` S3 bucket, or null when that copy does not answer, is missing or
+ * has another size: the read then goes through the server, which fails over to the next copy (a redirect to a dead
+ * host cannot).
  */
 async function presignedUrl(
   buckets: BucketService,
   location: { bucket: Bucket; path: string },
-  instance: { mimeType: string; variantName: string; ext: string; file: { originalFileName: string } },
+  instance: { mimeType: string; variantName: string; ext: string; size: bigint; file: { originalFileName: string } },
 ): Promise<string | null> {
   const driver = buckets.driverFor(location.bucket);
-  if (!driver.signedUrl || !(await driver.stat(location.path as StorageKey))) return null;
+  if (!driver.signedUrl) return null;
+  // a copy of another size is damaged: the read goes through the server, which marks it and fails over
+  const stat = await driver.stat(location.path as StorageKey);
+  if (stat?.size !== Number(instance.size)) return null;
   return driver.signedUrl(location.path as StorageKey, {
     expiresInSeconds: PRESIGNED_SECONDS,
     disposition: 'inline',

@@ -8,6 +8,7 @@ import { NotFoundError } from '../../graphql/errors.js';
 import type { Bucket, File, Prisma } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
+import { StorageUnavailableError } from '../../storage/storage-errors.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
@@ -429,28 +430,35 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       return pruned;
     },
     /**
-     * Opens the bytes of one instance, trying its copies in priority order. A copy that is missing, or (when the
-     * instance's `size` is given) of another size, is marked failed; one that cannot be read now is skipped.
+     * Opens the bytes of one instance, trying its copies in priority order. The instance's size is read with its copies
+     * (one statement): a copy that is missing or of another size (truncated, other bytes) is marked failed; one that
+     * cannot be read now is skipped. With `size` (what the caller read of the instance before), an instance that has
+     * changed since (a variant rendered again) is a StorageUnavailableError: nothing is marked, the caller tries again.
      */
     async open(instance: { uuid: string; fileName: string; size?: bigint | number }, range?: { start: number; end?: number }) {
-      const expectedSize = instance.size === undefined ? undefined : Number(instance.size);
       const locations = await db.fileLocation.findMany({
         where: { fileInstanceUuid: instance.uuid, status: 'active' },
-        include: { bucket: true },
+        include: { bucket: true, fileInstance: { select: { size: true } } },
+        relationLoadStrategy: 'join',
         orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
       });
+      const recorded = locations[0] ? Number(locations[0].fileInstance.size) : undefined;
+      if (instance.size !== undefined && recorded !== undefined && recorded !== Number(instance.size)) {
+        throw new StorageUnavailableError('the instance changed while it was being opened; try again');
+      }
       let lastError: unknown = new NotFoundError('File');
       for (const location of locations.filter((l) => l.bucket.enabled)) {
         try {
           // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
           const driver = buckets.driverFor(location.bucket);
-          const stream = await driver.get(location.path as StorageKey, range, expectedSize);
+          const stream = await driver.get(location.path as StorageKey, range, recorded);
           return { stream, bucket: location.bucket as Bucket, driver, key: location.path as StorageKey };
         } catch (error) {
           lastError = error;
           const code = (error as { code?: string }).code;
-          if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH') {
-            await db.fileLocation.update({ where: { uuid: location.uuid }, data: { status: 'failed' } });
+          // a range within the recorded size that the copy cannot satisfy: the copy is shorter than it should be
+          if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH' || code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
+            await db.fileLocation.updateMany({ where: { uuid: location.uuid, status: 'active' }, data: { status: 'failed' } });
             log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
           } else {
             log.warn({ err: error, bucket: location.bucketUuid }, 'copy unreadable; trying the next one');

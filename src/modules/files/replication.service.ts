@@ -99,7 +99,9 @@ export function createReplicationService(deps: {
           try {
             const source = await files.open({ uuid: item.instanceUuid, fileName: item.path, size: item.size });
             driver = buckets.driverFor(bucket);
-            if (!(await driver.stat(item.path as StorageKey))) {
+            // an object of another size there is a damaged copy (marked failed by a read): it is written over
+            const whole = async () => (await driver!.stat(item.path as StorageKey))?.size === item.size;
+            if (!(await whole())) {
               await driver.put(item.path as StorageKey, source.stream, { contentType: item.mimeType, size: item.size });
               written = true;
             } else {
@@ -114,7 +116,7 @@ export function createReplicationService(deps: {
               repointed = !current?.same;
               if (repointed) return false;
               // an object that was already there may have been swept since it was seen: only a present one is recorded
-              if (!written && !(await driver!.stat(item.path as StorageKey))) return false;
+              if (!written && !(await whole())) return false;
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });

@@ -111,5 +111,7 @@ describe('isUrlVariant', () => {
     ['é'.repeat(16), true], // 96 characters encoded
     ['é'.repeat(17), false], // 102
     ['a/b', true],
+    ['\ud800', false],
+    ['thumb\udfff', false],
   ])('%j → %s', (variant, expected) => expect(isUrlVariant(variant)).toBe(expected));
 });

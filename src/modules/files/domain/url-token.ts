@@ -95,7 +95,12 @@ export const MAX_VARIANT_PATH_CHARS = 100;
 
 /** Whether a variant name fits a file URL (1 to MAX_VARIANT_PATH_CHARS characters once URL-encoded). */
 export function isUrlVariant(variant: string): boolean {
-  return variant.length > 0 && encodeURIComponent(variant).length <= MAX_VARIANT_PATH_CHARS;
+  if (variant.length === 0) return false;
+  try {
+    return encodeURIComponent(variant).length <= MAX_VARIANT_PATH_CHARS;
+  } catch {
+    return false; // a lone surrogate cannot be URL-encoded
+  }
 }
 
 /** The path of a file URL (uuid lower-cased, variant percent-encoded). */
