@@ -782,7 +782,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ local: {}, a: {}, b: {} });
   });
 
-  test('a copy is never marked failed for a size the caller read before the instance changed: the open is refused instead', async () => {
+  test('a copy is never marked failed for a stale size or a range past the end: the open is refused instead', async () => {
     await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
     await setCopies(1);
     const data = randomBytes(12 * KiB);
@@ -793,6 +793,8 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       (error: unknown) => error,
     );
     expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    // a range past the end is the caller's: refused, and no copy is blamed for it
+    await expect(app.services.files.open(instance, { start: data.length })).rejects.toMatchObject({ code: 'STORAGE_RANGE_NOT_SATISFIABLE' });
     expect((await fileState(u.file.uuid)).instances[0]!.locations.map((l) => l.status)).toEqual(['active']);
     const opened = await app.services.files.open(instance);
     expect(Buffer.concat(await opened.stream.toArray()).equals(data)).toBe(true);

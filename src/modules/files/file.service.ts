@@ -8,7 +8,7 @@ import { NotFoundError } from '../../graphql/errors.js';
 import type { Bucket, File, Prisma } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
-import { StorageUnavailableError } from '../../storage/storage-errors.js';
+import { StorageRangeNotSatisfiableError, StorageUnavailableError } from '../../storage/storage-errors.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
@@ -446,6 +446,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       if (instance.size !== undefined && recorded !== undefined && recorded !== Number(instance.size)) {
         throw new StorageUnavailableError('the instance changed while it was being opened; try again');
       }
+      if (range && recorded !== undefined && range.start >= recorded) throw new StorageRangeNotSatisfiableError(recorded);
       let lastError: unknown = new NotFoundError('File');
       for (const location of locations.filter((l) => l.bucket.enabled)) {
         try {
@@ -456,7 +457,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         } catch (error) {
           lastError = error;
           const code = (error as { code?: string }).code;
-          // a range within the recorded size that the copy cannot satisfy: the copy is shorter than it should be
+          // a range within the recorded size (checked above) that the copy cannot satisfy: the copy is too short
           if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH' || code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
             await db.fileLocation.updateMany({ where: { uuid: location.uuid, status: 'active' }, data: { status: 'failed' } });
             log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
