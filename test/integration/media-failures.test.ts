@@ -19,6 +19,18 @@ const FileDocument = graphql(`
   }
 `);
 
+const TrashDocument = graphql(`
+  mutation MediaFailuresTrash($input: FileRefInput!) {
+    trashFile(input: $input) { __typename ... on MutationTrashFileSuccess { data { status } } }
+  }
+`);
+
+const RestoreDocument = graphql(`
+  mutation MediaFailuresRestore($input: FileRefInput!) {
+    restoreFile(input: $input) { __typename ... on MutationRestoreFileSuccess { data { status } } }
+  }
+`);
+
 const MiB = 1024 * 1024;
 
 describe.each(backends)('processing failures on %s', (_name, open) => {
@@ -214,5 +226,60 @@ describe.each(backends)('missing tools on %s', (_name, open) => {
       'small jpg 40x20 completed',
       'thumbnail jpg 40x20 completed',
     ]);
+  });
+});
+
+describe.each(backends)('processing and the trash on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  beforeAll(async () => {
+    backend = await open();
+    h = await openMediaHarness(backend, { worker: false }); // jobs run only when the test runs them
+  });
+  afterAll(() => backend.close());
+
+  const trash = async (uuid: string) => {
+    const payload = (await execute(h.app, TrashDocument, { input: { uuid } }, h.owner.headers)).data?.trashFile;
+    return payload?.__typename === 'MutationTrashFileSuccess' ? payload.data.status : payload?.__typename;
+  };
+  const restore = async (uuid: string) => {
+    const payload = (await execute(h.app, RestoreDocument, { input: { uuid } }, h.owner.headers)).data?.restoreFile;
+    return payload?.__typename === 'MutationRestoreFileSuccess' ? payload.data.status : payload?.__typename;
+  };
+  const images = async () => {
+    const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#654321' } }).jpeg().toBuffer();
+    return { fine: jpeg, cut: jpeg.subarray(0, 300) };
+  };
+
+  test('a job that ends while its file is in the trash leaves it there with what it learned; restored, it is as processing ended', async () => {
+    const { fine, cut } = await images();
+    const broken = await uploadMedia(h, 'cut.jpg', cut);
+    const good = await uploadMedia(h, 'good.jpg', fine);
+    for (const f of [broken, good]) {
+      expect(f.status).toBe('processing');
+      expect(await trash(f.uuid)).toBe('trashed');
+      await h.services.media.processFile(f.uuid, { final: true });
+    }
+    const brokenRow = await snapshot(h, broken.uuid);
+    expect(brokenRow.status).toBe('trashed');
+    expect((brokenRow.metadata as { processing_error?: string }).processing_error).toMatch(/^not a readable image/);
+    const goodRow = await snapshot(h, good.uuid);
+    expect(goodRow).toMatchObject({ status: 'trashed', width: 200, height: 100 });
+    expect(await restore(broken.uuid)).toBe('failed');
+    expect(await restore(good.uuid)).toBe('active');
+  });
+
+  test('a failed file trashed and restored is failed again, and so is one restored by uploading its bytes again', async () => {
+    const { cut } = await images();
+    const bytes = Buffer.concat([cut, Buffer.from('another cut')]);
+    const file = await uploadMedia(h, 'cut again.jpg', bytes);
+    await h.services.media.processFile(file.uuid, { final: true });
+    expect((await snapshot(h, file.uuid)).status).toBe('failed');
+    expect(await trash(file.uuid)).toBe('trashed');
+    expect(await restore(file.uuid)).toBe('failed');
+    expect(await trash(file.uuid)).toBe('trashed');
+    const again = await uploadMedia(h, 'once more.jpg', bytes);
+    expect(again).toMatchObject({ uuid: file.uuid, status: 'failed' });
+    expect((await snapshot(h, file.uuid)).status).toBe('failed');
   });
 });

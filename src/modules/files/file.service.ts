@@ -16,6 +16,7 @@ import { uploadContentType } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
 import { HashingStream } from './domain/hash-stream.js';
+import { restoredStatus } from './domain/restore.js';
 import { clampCopies, freeBytes, selectBuckets } from './domain/select-buckets.js';
 import { BucketUnavailableError, FileInUseError, InvalidUploadError, UploadConflictError } from './file.errors.js';
 import { initialStatusFor } from '../media/domain/media-kind.js';
@@ -29,8 +30,6 @@ export type UploadResult = { file: StoredFile; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
 
-/** What a trashed file becomes when restored (restoreFile, or its bytes uploaded again). */
-const RESTORED = { status: 'active', trashedAt: null } as const;
 
 /** Objects released per transaction after a deletion, and deleted from storage at once within it. */
 const RELEASE_BATCH = 200;
@@ -316,11 +315,12 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
               // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file.
               // A deletion takes the file row, then the object locks; this holds the object lock, so it does not wait for
               // the row (that could deadlock): a file being deleted right now is an UploadConflictError
+              const restored = restoredStatus(mine.metadata);
               if (mine.status === 'trashed') {
                 await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${mine.uuid}::uuid FOR UPDATE NOWAIT`;
-                await tx.file.update({ where: { uuid: mine.uuid }, data: RESTORED });
+                await tx.file.update({ where: { uuid: mine.uuid }, data: { status: restored, trashedAt: null } });
               }
-              const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? RESTORED.status : mine.status };
+              const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? restored : mine.status };
               if (mine.activeCopies > 0 || !mine.originalUuid) return { file, duplicate: true, reused: true };
               // every stored copy of the file is lost: the bytes just received put it back
               const moved = await promoteTracked(landed);
@@ -396,7 +396,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     async restore(viewer: Viewer, uuid: string): Promise<File> {
       const file = await this.visibleFile(viewer, uuid);
       if (file.status !== 'trashed') return file;
-      return db.file.update({ where: { uuid: file.uuid }, data: RESTORED });
+      return db.file.update({ where: { uuid: file.uuid }, data: { status: restoredStatus(file.metadata), trashedAt: null } });
     },
 
     /**

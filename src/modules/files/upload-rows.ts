@@ -53,7 +53,7 @@ function usableCopies(copies: readonly CopyPlacement[]): Prisma.Sql {
  * The uploader's own file with these bytes, and its original's instance and active copies in enabled buckets (the
  * only ones read; 0: no copy can be served, and the bytes just received put it back).
  */
-export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number };
+export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number; metadata: unknown };
 
 /**
  * What is already stored for these bytes: the uploader's own file (`mine`, found by the per-user dedup key) or, when
@@ -70,13 +70,14 @@ export async function findStored(
     {
       uuid: string | null;
       status: string | null;
+      metadata: unknown;
       original_uuid: string | null;
       active_copies: number | null;
       bucket_uuid: string | null;
       priority: number | null;
     }[]
   >`
-    SELECT mine.uuid, mine.status, original.uuid AS original_uuid,
+    SELECT mine.uuid, mine.status, mine.metadata, original.uuid AS original_uuid,
            (SELECT COUNT(*) FROM phoenix_kit_file_locations AS l JOIN phoenix_kit_buckets AS b ON b.uuid = l.bucket_uuid
              WHERE l.file_instance_uuid = original.uuid AND l.status = 'active' AND b.enabled)::int AS active_copies,
            donor.bucket_uuid, donor.priority
@@ -93,7 +94,13 @@ export async function findStored(
       ) AS donor ON mine.uuid IS NULL`;
   const first = rows[0];
   if (first?.uuid && first.status) {
-    const mine = { uuid: first.uuid, status: first.status, originalUuid: first.original_uuid, activeCopies: Number(first.active_copies ?? 0) };
+    const mine = {
+      uuid: first.uuid,
+      status: first.status,
+      metadata: first.metadata,
+      originalUuid: first.original_uuid,
+      activeCopies: Number(first.active_copies ?? 0),
+    };
     return { mine, donor: [] };
   }
   return {

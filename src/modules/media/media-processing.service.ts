@@ -152,14 +152,11 @@ export function createMediaService(deps: MediaServiceDeps) {
       (data.duration !== undefined && data.duration !== file.duration) ||
       canonical(data.metadata) !== canonical(file.metadata ?? {});
     if (!changed) return;
-    // a file trashed (or deleted) meanwhile keeps that state
-    await db.file.updateMany({
-      where: { uuid: file.uuid, status: { in: ['processing', 'active', 'failed'] } },
-      data: { ...data, metadata: data.metadata as Prisma.InputJsonValue },
-    });
+    const { status, ...learned } = { ...data, metadata: data.metadata as Prisma.InputJsonValue };
+    const updated = await db.file.updateMany({ where: { uuid: file.uuid, status: { in: ['processing', 'active', 'failed'] } }, data: { ...learned, status } });
+    // a file trashed meanwhile stays trashed, but keeps what the job learned: restored, it tells how processing ended
+    if (updated.count === 0) await db.file.updateMany({ where: { uuid: file.uuid, status: 'trashed' }, data: learned });
   }
-
-  const settled = (status: string, outcome: 'active' | 'failed') => (status === 'trashed' ? 'trashed' : outcome);
 
   /** Ends the file `failed`; with what the job learned (`analysis`, variant failures) when it got that far. */
   async function failFile(file: LoadedFile, reason: string, learned?: { analysis: Analysis; failures: Record<string, string> }) {
@@ -168,7 +165,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       : { ...asObject(file.metadata) };
     metadata.processing_error = reason;
     delete metadata.processing_requeues;
-    await save(file, { status: settled(file.status, 'failed'), ...(learned?.analysis.columns ?? {}), metadata });
+    await save(file, { status: 'failed', ...(learned?.analysis.columns ?? {}), metadata });
     log.warn({ fileUuid: file.uuid, reason }, 'file processing failed');
     await publish(file.uuid, null, 'failed', reason);
   }
@@ -176,7 +173,7 @@ export function createMediaService(deps: MediaServiceDeps) {
   async function finish(file: LoadedFile, analysis: Analysis | null, failures: Record<string, string>) {
     const metadata: Json = { ...withoutOwned(file.metadata), ...(analysis?.metadata ?? {}) };
     if (Object.keys(failures).length > 0) metadata.variant_errors = failures;
-    await save(file, { status: settled(file.status, 'active'), ...(analysis?.columns ?? {}), metadata });
+    await save(file, { status: 'active', ...(analysis?.columns ?? {}), metadata });
     await publish(file.uuid, null, 'active');
   }
 
