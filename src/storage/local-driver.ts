@@ -167,7 +167,7 @@ export class LocalDriver implements StorageDriver {
 
   async *list(prefix: StorageKey | null): AsyncIterable<ListedObject> {
     // keys are relative to the bucket's prefix directory (pathFor adds the prefix itself)
-    const base = this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
+    const base = this.prefixDir();
     // files being written (temp names) are not objects yet
     for await (const { path, name } of this.files(prefix)) {
       if (name.startsWith(TEMP_PREFIX)) continue;
@@ -196,10 +196,14 @@ export class LocalDriver implements StorageDriver {
     return removed;
   }
 
+  /** The directory of the bucket's path prefix (the root without one). */
+  private prefixDir(): string {
+    return this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
+  }
+
   /** Every file under `prefix` (the bucket's prefix directory when null), depth first, one directory handle at a time. */
   private async *files(prefix: StorageKey | null): AsyncIterable<{ path: string; name: string }> {
-    const base = this.prefix ? resolve(this.root, ...this.prefix.split('/')) : this.root;
-    const pending = [prefix ? this.pathFor(prefix) : base];
+    const pending = [prefix ? this.pathFor(prefix) : this.prefixDir()];
     for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
       let entries;
       try {

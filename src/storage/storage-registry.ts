@@ -68,6 +68,22 @@ export function storageLocation(bucket: BucketConnection, dataDir: string): stri
   return `s3:${service}/${bucket.bucketName?.trim() ?? ''}${tail}`;
 }
 
+/**
+ * `storageLocation` of each row, by uuid; rows that cannot work (`BucketConfigError`) are left out, as they overlap
+ * nothing.
+ */
+export function storagePlaces(rows: Iterable<BucketConnection>, dataDir: string): Map<string, string> {
+  const places = new Map<string, string>();
+  for (const row of rows) {
+    try {
+      places.set(row.uuid, storageLocation(row, dataDir));
+    } catch (error) {
+      if (!(error instanceof BucketConfigError)) throw error;
+    }
+  }
+  return places;
+}
+
 /** The buckets (keys of `locations`) whose objects lie within another's, or share its place. */
 export function overlappingStorage(locations: ReadonlyMap<string, string>): Set<string> {
   const entries = [...locations];

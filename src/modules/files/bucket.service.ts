@@ -7,7 +7,7 @@ import { BucketConfigError } from '../../storage/storage-errors.js';
 import {
   createStorageRegistry,
   overlappingStorage,
-  storageLocation,
+  storagePlaces,
   type BucketConnection,
   type StorageRegistryOptions,
 } from '../../storage/storage-registry.js';
@@ -85,22 +85,9 @@ async function assertOwnStorage(
 ) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('phoenix_kit_bucket_layout'))`;
   const others = await tx.bucket.findMany({ where: candidate.uuid ? { uuid: { not: candidate.uuid } } : {} });
-  const places = new Map<string, string>();
-  const placeOf = (row: BucketConnection) => {
-    try {
-      return storageLocation(row, dataDir);
-    } catch (error) {
-      if (error instanceof BucketConfigError) return null;
-      throw error;
-    }
-  };
-  const own = placeOf({ ...candidate, uuid: '' });
-  if (own === null) return;
-  places.set('', own);
-  for (const other of others) {
-    const place = placeOf(other);
-    if (place !== null) places.set(other.uuid, place);
-  }
+  // the candidate under the key '' (no bucket has it); a candidate that cannot work overlaps nothing
+  const places = storagePlaces([{ ...candidate, uuid: '' }, ...others], dataDir);
+  if (!places.has('')) return;
   const overlapping = overlappingStorage(places);
   if (!overlapping.has('')) return;
   const names = others.filter((o) => overlapping.has(o.uuid)).map((o) => `"${o.name}"`);
@@ -178,8 +165,8 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     foldLedger,
     driverFor,
     health,
-    /** Where the bucket's objects live (`storageLocation`); throws `BucketConfigError` for rows that cannot work. */
-    locationOf: (bucket: Bucket) => storageLocation(bucket, deps.storage.dataDir),
+    /** Where each bucket's objects live (`storagePlaces`), by uuid; rows that cannot work are left out. */
+    placesOf: (rows: readonly Bucket[]) => storagePlaces(rows, deps.storage.dataDir),
 
     /** Enabled buckets with their used bytes (for selection; every upload reads them). */
     enabledWithUsage: () => withUsage('enabled'),

@@ -46,16 +46,9 @@ export function createStorageSweep(deps: { db: Db; log: Logger; buckets: BucketS
       const report: SweepReport = { buckets: 0, unreachable: 0, shared: 0, scanned: 0, removed: 0 };
       const cutoff = now.getTime() - SWEEP_GRACE_MS;
       const all = await db.bucket.findMany({ orderBy: { uuid: 'asc' } });
-      const places = new Map<string, string>();
-      for (const bucket of all) {
-        try {
-          places.set(bucket.uuid, buckets.locationOf(bucket));
-        } catch {
-          // a row that cannot work is reported as unreachable below
-        }
-      }
-      // an object in storage two buckets share may be referenced through either: neither is swept
-      const shared = overlappingStorage(places);
+      // an object in storage two buckets share may be referenced through either: neither is swept (a row that cannot
+      // work has no place, and is reported as unreachable below)
+      const shared = overlappingStorage(buckets.placesOf(all));
       for (const bucket of all) {
         report.buckets++;
         if (shared.has(bucket.uuid)) {
