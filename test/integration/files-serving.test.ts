@@ -139,6 +139,17 @@ describe.each(backends)('file serving on %s', (_name, open) => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  test('a read is one SQL statement: the variant, its name and its copies together', async () => {
+    for (const init of [{}, { headers: { range: 'bytes=10-19' } }, { method: 'HEAD' }]) {
+      const start = backend.queries.length;
+      const response = await get(pathOf(file.url), init);
+      const body = Buffer.from(await response.arrayBuffer());
+      expect(response.status).toBeLessThan(300);
+      if (init.headers) expect(body.equals(data.subarray(10, 20))).toBe(true);
+      expect(backend.queries.slice(start)).toHaveLength(1);
+    }
+  });
+
   test('Content-Type follows the stored type; a non-ASCII name gets an RFC 5987 filename*', async () => {
     const png = await upload(alice, 'Résumé photo.png', PNG_1X1, 'text/html');
     const response = await get(pathOf(png.url));

@@ -9,7 +9,7 @@ import { contentDisposition, variantFileName } from './domain/file-name.js';
 import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
 import { MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
-import type { FileService } from './file.service.js';
+import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
 
 const PATH = new RegExp(`^/files/([0-9a-f-]{36})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
 const PRESIGNED_SECONDS = 300;
@@ -51,10 +51,16 @@ async function serve(
     return notFound();
   }
   if (!urls.verify(uuid, variant, token)) return notFound();
-  // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made
+  // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made.
+  // One statement: the instance, its name and its readable copies (the size the copies are checked against is read
+  // with them)
   const instance = await db.fileInstance.findFirst({
     where: { fileUuid: uuid, variantName: variant, processingStatus: 'completed', file: { status: { not: 'trashed' } } },
-    include: { file: { select: { originalFileName: true } } },
+    include: {
+      file: { select: { originalFileName: true } },
+      locations: { where: READABLE_COPY, include: { bucket: true }, orderBy: COPY_ORDER },
+    },
+    relationLoadStrategy: 'join',
   });
   if (!instance) return notFound();
 
@@ -78,11 +84,7 @@ async function serve(
     return new Response(null, { status: 416, headers });
   }
 
-  const first = await db.fileLocation.findFirst({
-    where: { fileInstanceUuid: instance.uuid, status: 'active', bucket: { enabled: true } },
-    include: { bucket: true },
-    orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
-  });
+  const first = instance.locations[0];
   if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
     const location = await presignedUrl(buckets, first, instance).catch((error: unknown) => {
       log.warn({ err: error, bucket: first.bucketUuid }, 'copy not presignable; served through the server');
@@ -93,7 +95,7 @@ async function serve(
 
   let opened: Awaited<ReturnType<FileService['open']>>;
   try {
-    opened = await files.open(instance, range.kind === 'partial' ? { start: range.start, end: range.end } : undefined);
+    opened = await files.openCopy(instance.locations, size, range.kind === 'partial' ? { start: range.start, end: range.end } : undefined);
   } catch (error) {
     log.warn({ err: error, fileUuid: uuid, variant }, 'no readable copy');
     return new Response('Service unavailable\n', { status: 503, headers: { 'retry-after': '5', 'cache-control': 'no-store' } });

@@ -29,6 +29,10 @@ export type UploadSource = Readonly<{ filename: string; mimetype: string; create
 export type UploadResult = { file: StoredFile; duplicate: boolean };
 type Target = { bucket: BucketWithUsage; driver: StorageDriver };
 type StoredObject = { bucketUuid: string; path: string };
+/** A copy reads may use (the same filter and order everywhere a copy is read). */
+export type ReadableCopy = { uuid: string; bucketUuid: string; path: string; bucket: Bucket };
+export const READABLE_COPY = { status: 'active', bucket: { enabled: true } } satisfies Prisma.FileLocationWhereInput;
+export const COPY_ORDER = [{ priority: 'asc' }, { bucket: { priority: 'asc' } }] satisfies Prisma.FileLocationOrderByWithRelationInput[];
 
 
 /** Objects released per transaction after a deletion, and deleted from storage at once within it. */
@@ -437,23 +441,31 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
      */
     async open(instance: { uuid: string; fileName: string; size?: bigint | number }, range?: { start: number; end?: number }) {
       const locations = await db.fileLocation.findMany({
-        where: { fileInstanceUuid: instance.uuid, status: 'active' },
+        where: { fileInstanceUuid: instance.uuid, ...READABLE_COPY },
         include: { bucket: true, fileInstance: { select: { size: true } } },
         relationLoadStrategy: 'join',
-        orderBy: [{ priority: 'asc' }, { bucket: { priority: 'asc' } }],
+        orderBy: COPY_ORDER,
       });
       const recorded = locations[0] ? Number(locations[0].fileInstance.size) : undefined;
       if (instance.size !== undefined && recorded !== undefined && recorded !== Number(instance.size)) {
         throw new StorageUnavailableError('the instance changed while it was being opened; try again');
       }
-      if (range && recorded !== undefined && range.start >= recorded) throw new StorageRangeNotSatisfiableError(recorded);
+      return this.openCopy(locations, recorded, range);
+    },
+
+    /**
+     * Opens the first readable of `copies` (readable copies of one instance, read in the same statement as its `size`,
+     * in COPY_ORDER): a missing or damaged copy is marked failed, one that cannot be read now is skipped.
+     */
+    async openCopy(copies: ReadableCopy[], size: number | undefined, range?: { start: number; end?: number }) {
+      if (range && size !== undefined && range.start >= size) throw new StorageRangeNotSatisfiableError(size);
       let lastError: unknown = new NotFoundError('File');
-      for (const location of locations.filter((l) => l.bucket.enabled)) {
+      for (const location of copies) {
         try {
           // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
           const driver = buckets.driverFor(location.bucket);
-          const stream = await driver.get(location.path as StorageKey, range, recorded);
-          return { stream, bucket: location.bucket as Bucket, driver, key: location.path as StorageKey };
+          const stream = await driver.get(location.path as StorageKey, range, size);
+          return { stream, bucket: location.bucket, driver, key: location.path as StorageKey };
         } catch (error) {
           lastError = error;
           const code = (error as { code?: string }).code;
