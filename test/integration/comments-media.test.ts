@@ -102,6 +102,12 @@ const ReadComment = graphql(`
   }
 `);
 
+const ReadAttachmentOwner = graphql(`
+  query CommentsMediaAttachmentOwner($uuid: UUID!) {
+    comment(uuid: $uuid) { media { file { uuid user { uuid files(first: 50) { edges { node { uuid } } } } } } }
+  }
+`);
+
 function outcomeOf(result: ExecutionResult<unknown>): string {
   const code = result.errors?.[0]?.extensions?.code;
   if (typeof code === 'string') return code;
@@ -354,6 +360,20 @@ describe.each(backends)('comment media on %s', (_name, open) => {
       expect(outcomes.map(outcomeOf), who).toEqual(outcomes.map(() => expected[who as keyof typeof expected]));
       const rows = await db.commentMedia.findMany({ where: { commentUuid: target.uuid }, orderBy: { position: 'asc' } });
       expect(rows.map((m) => m.fileUuid), who).toEqual(expected[who as keyof typeof expected] === 'ok' ? [kept!.uuid, attachable.uuid] : [kept!.uuid, detached!.uuid]);
+    }
+  });
+
+  test("a reader of a comment sees the attached file, not the author's other files", async () => {
+    const [attached, unrelated] = [await makeFile(alice), await makeFile(alice)];
+    const target = await commentWith(alice, [attached.uuid]);
+    const asBob = await execute(app, ReadAttachmentOwner, { uuid: target.uuid }, bob.headers);
+    expect(asBob.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(asBob.data?.comment?.media).toEqual([{ file: { uuid: attached.uuid, user: { uuid: alice.uuid, files: null } } }]);
+    for (const reader of [alice, admin]) {
+      const listed = await execute(app, ReadAttachmentOwner, { uuid: target.uuid }, reader.headers);
+      expect(listed.errors).toBeUndefined();
+      const files = listed.data?.comment?.media[0]?.file.user.files?.edges.map((e) => e.node.uuid);
+      expect(files).toEqual(expect.arrayContaining([attached.uuid, unrelated.uuid]));
     }
   });
 });

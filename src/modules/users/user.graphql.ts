@@ -30,8 +30,11 @@ export const UserRef = builder.prismaNode('User', {
       select: { roleAssignments: { where: { isActive: true }, include: { role: true } } },
       resolve: (user) => user.roleAssignments.map((a) => a.role),
     }),
+    /** The user's files: like the rest of their private data, for the user and admins only (FORBIDDEN otherwise). */
     files: t.relatedConnection('files', {
       cursor: 'uuid',
+      nullable: true,
+      authScopes: selfOrAdmin,
       query: () => ({ where: { systemManaged: false }, orderBy: { uuid: 'desc' } }),
     }),
   }),
