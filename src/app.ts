@@ -3,6 +3,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
+import { invalidCursorError } from './graphql/cursors.js';
 import { createContextFactory, type Context, type ContextDeps, type ServerContext } from './graphql/context.js';
 import { getSchema } from './graphql/schema.js';
 import { useGraphQLUploads } from './graphql/uploads.js';
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps): App {
     maskedErrors: {
       // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
       maskError(error, message, isDev) {
+        const cursor = error instanceof GraphQLError ? invalidCursorError(error) : null;
+        if (cursor) return cursor;
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
         return maskError(error, message, isDev);

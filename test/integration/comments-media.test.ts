@@ -372,7 +372,7 @@ describe.each(backends)('comment media on %s', (_name, open) => {
     for (const reader of [alice, admin]) {
       const listed = await execute(app, ReadAttachmentOwner, { uuid: target.uuid }, reader.headers);
       expect(listed.errors).toBeUndefined();
-      const files = listed.data?.comment?.media[0]?.file.user.files?.edges.map((e) => e.node.uuid);
+      const files = listed.data?.comment?.media[0]?.file.user?.files?.edges.map((e) => e.node.uuid);
       expect(files).toEqual(expect.arrayContaining([attached.uuid, unrelated.uuid]));
     }
   });

@@ -34,6 +34,12 @@ const FilesDocument = graphql(`
   }
 `);
 
+const MyFilesDocument = graphql(`
+  query FilesLifecycleMine($after: String) {
+    me { files(first: 2, after: $after) { edges { node { uuid } } } }
+  }
+`);
+
 const FileDocument = graphql(`
   query FilesLifecycleFile($uuid: UUID!) {
     file(uuid: $uuid) { uuid status trashedAt originalFileName user { uuid } }
@@ -244,6 +250,17 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
         after = page.data!.files.pageInfo.endCursor ?? undefined;
       }
       expect(seen).toEqual(all);
+    });
+
+    test('a cursor the server never issued is BAD_USER_INPUT "Invalid cursor", on the list and on a nested list', async () => {
+      const forged = ['GPC:S:not-a-uuid', 'GPC:N:1', 'GPC:S:'].map((raw) => Buffer.from(raw).toString('base64'));
+      for (const after of forged) {
+        const listed = await execute(app, FilesDocument, { first: 2, after }, alice.headers);
+        const nested = await execute(app, MyFilesDocument, { after }, alice.headers);
+        for (const result of [listed, nested]) {
+          expect(result.errors?.map((e) => [e.message, e.extensions?.code]), after).toEqual([['Invalid cursor', 'BAD_USER_INPUT']]);
+        }
+      }
     });
 
     test('anonymous viewers get UNAUTHENTICATED for files and file', async () => {

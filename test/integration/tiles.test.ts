@@ -395,12 +395,12 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
         const listed = result.data!.files.edges.map((e) => e.node);
         expect(listed.every((f) => !f.systemManaged)).toBe(true);
         expect(listed.some((f) => children.some((c) => c.uuid === f.uuid))).toBe(false);
-        const own = result.data!.me!.files.edges.map((e) => e.node);
+        const own = result.data!.me!.files!.edges.map((e) => e.node);
         expect(own.every((f) => !f.systemManaged)).toBe(true);
       }
       const userListing = await execute(app, ListingsDocument, {}, user.headers);
       expect(userListing.data!.files.edges).toHaveLength(untrashed);
-      expect(userListing.data!.me!.files.edges).toHaveLength(mine);
+      expect(userListing.data!.me!.files!.edges).toHaveLength(mine);
       // an admin asking for a tile by uuid gets nothing, and cannot delete it directly
       expect((await execute(app, FileDocument, { uuid: children[1]!.uuid }, owner.headers)).data?.file).toBeNull();
       const direct = await execute(app, DeleteDocument, { input: { uuid: children[1]!.uuid } }, owner.headers);
