@@ -207,6 +207,18 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
       expect((await remove(alice, trashed.uuid)).data?.deleteFile.__typename).toBe('MutationDeleteFileSuccess');
     });
 
+    test('an unknown fileType or status is BAD_USER_INPUT naming the allowed values', async () => {
+      const cases: [{ fileType?: string; status?: string }, string][] = [
+        [{ fileType: 'imagez' }, 'fileType must be one of: image, video, audio, document, archive, other'],
+        [{ status: 'deleted' }, 'status must be one of: processing, active, failed, trashed'],
+        [{ status: '' }, 'status must be one of: processing, active, failed, trashed'],
+      ];
+      for (const [args, message] of cases) {
+        const result = await execute(app, FilesDocument, { first: 10, ...args }, alice.headers);
+        expect(result.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([[message, 'BAD_USER_INPUT']]);
+      }
+    });
+
     test('the name search is a substring ILIKE that the trigram index (V34) serves', async () => {
       const before = backend.queries.length;
       expect((await list(alice, { search: 'quarterly' })).map((f) => f.uuid)).toEqual([aliceFiles[0]!.uuid]);

@@ -1,7 +1,17 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
 import { selectingSomething } from '../../graphql/query.js';
+import { FILE_TYPES } from './domain/classify.js';
 import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
+
+const FILE_STATUSES: readonly string[] = ['processing', 'active', 'failed', 'trashed'];
+
+/** A filter value no file can have is the caller's mistake (BAD_USER_INPUT), not an empty page. */
+function checkOneOf(name: string, value: string | null | undefined, allowed: readonly string[]) {
+  if (value != null && !allowed.includes(value)) {
+    throw new GraphQLError(`${name} must be one of: ${allowed.join(', ')}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
 
 /** `contains` is a LIKE pattern in Postgres: the user's `%`, `_` and `\` are literal characters. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -165,8 +175,10 @@ builder.queryFields((t) => ({
       status: t.arg.string({ description: 'processing, active, failed or trashed (default: all but trashed).' }),
       search: t.arg.string({ description: 'Case-insensitive match on the original file name.' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.file.findMany({
+    resolve: (query, _root, args, ctx) => {
+      checkOneOf('fileType', args.fileType, FILE_TYPES);
+      checkOneOf('status', args.status, FILE_STATUSES);
+      return ctx.db.file.findMany({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: {
@@ -179,6 +191,7 @@ builder.queryFields((t) => ({
             : {}),
         },
         orderBy: { uuid: 'desc' },
-      }),
+      });
+    },
   }),
 }));
