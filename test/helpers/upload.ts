@@ -1,6 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -245,6 +245,17 @@ export function captureUncaught() {
 }
 
 /** A fresh data directory for one app (local buckets live under it). */
+/** Open file descriptors of this process on files under `dir` (Linux: /proc/self/fd). */
+export function openFilesUnder(dir: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
+}
+
 export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'pk-files-'));
 
 /** Every regular file under `dir`, as `/`-separated paths relative to it (missing dir: none). */

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -9,7 +10,19 @@ import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { execute } from '../helpers/execute.js';
-import { httpGet, pathOf, PNG_1X1, sha256, startHttpServer, tempDataDir, uploadVia, type TestHttpServer } from '../helpers/upload.js';
+import {
+  captureUncaught,
+  eventually,
+  httpGet,
+  openFilesUnder,
+  pathOf,
+  PNG_1X1,
+  sha256,
+  startHttpServer,
+  tempDataDir,
+  uploadVia,
+  type TestHttpServer,
+} from '../helpers/upload.js';
 
 const UploadDocument = graphql(`
   mutation FilesServingUpload($input: UploadFileInput!) {
@@ -218,6 +231,8 @@ describe.each(backends)('file serving on %s', (_name, open) => {
         return pathOf(gone.url);
       }],
       ['a malformed uuid', async () => `/files/not-a-uuid/original/${parts(file.url).token}`],
+      ['a validly signed id of 36 dashes (not a UUID)', async () => pathOf(app.services.fileUrls.url('-'.repeat(36), 'original'))],
+      ['a validly signed variant holding a NUL', async () => pathOf(app.services.fileUrls.url(file.uuid, 'thumb\u0000'))],
       ['a missing token', async () => `/files/${file.uuid}/original/`],
       ['an extra path segment', async () => `${pathOf(file.url)}/more`],
       ['a percent-encoded traversal variant', async () => `/files/${file.uuid}/..%2F..%2Fetc%2Fpasswd/${parts(file.url).token}`],
@@ -342,7 +357,7 @@ describe.each(backends)('file serving on %s', (_name, open) => {
   });
 
   test('File.url refuses a variant name no file URL can carry', async () => {
-    for (const variant of ['', 'v'.repeat(101), 'é'.repeat(17)]) {
+    for (const variant of ['', 'v'.repeat(101), 'é'.repeat(17), '\u0000', 'thumb\n', '.', '..']) {
       const result = await execute(app, UrlDocument, { uuid: file.uuid, variant }, alice.headers);
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.data?.file ?? null).toBeNull();
@@ -397,6 +412,19 @@ describe.each(backends)('file serving on %s', (_name, open) => {
     expect(await db.file.count({ where: { uuid: file.uuid } })).toBe(1);
   });
 
+  test('a database failure answers 503 with nothing of the cause, and the route works again after', async () => {
+    await backend.database.sql.query('ALTER TABLE phoenix_kit_file_instances RENAME TO phoenix_kit_file_instances_away');
+    try {
+      const failed = await get(pathOf(file.url));
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get('cache-control')).toBe('no-store');
+      expect(await failed.text()).toBe('Service unavailable\n');
+    } finally {
+      await backend.database.sql.query('ALTER TABLE phoenix_kit_file_instances_away RENAME TO phoenix_kit_file_instances');
+    }
+    expect(await statusOf(pathOf(file.url))).toBe(200);
+  });
+
   describe('over a real socket (node:http)', () => {
     let server: TestHttpServer;
     beforeAll(async () => {
@@ -442,6 +470,35 @@ describe.each(backends)('file serving on %s', (_name, open) => {
       expect(strip(tampered.headers)).toEqual(strip(missing.headers));
       expect(tampered.body.equals(missing.body)).toBe(true);
       expect(server.clientErrors).toEqual([]);
+    });
+
+    test('a client that hangs up before the response starts leaves no stored file open', async () => {
+      const big = await upload(alice, 'big.bin', randomBytes(4 * 1024 * 1024));
+      const files = app.services.files;
+      const openCopy = files.openCopy.bind(files);
+      let opened = 0;
+      // slow storage: the copy opens after the client has gone
+      files.openCopy = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        opened += 1;
+        return openCopy(...args);
+      };
+      const uncaught = captureUncaught();
+      try {
+        for (let i = 0; i < 3; i++) {
+          const request = httpRequest(`${server.origin}${pathOf(big.url)}`);
+          request.on('error', () => undefined);
+          request.end();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          request.destroy();
+        }
+        expect(await eventually(async () => opened === 3)).toBe(true);
+        expect(await eventually(async () => openFilesUnder(dataDir) === 0, 3000)).toBe(true);
+        expect(uncaught.messages()).toEqual([]);
+      } finally {
+        uncaught.dispose();
+        files.openCopy = openCopy;
+      }
     });
   });
 });

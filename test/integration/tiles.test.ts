@@ -381,6 +381,21 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
       expect((await get(app, url, { headers: { 'if-none-match': etag } })).status).toBe(304);
     });
 
+    test('a database failure answers 503 with nothing of the cause, and tiles serve again after', async () => {
+      const uuid = await upload(app, user, 'outage.jpg', 'image/jpeg', await noisyJpeg(200, 200, 35));
+      const url = tileUrl((await dziUrlOf(uuid))!, 8, 0, 0, 'jpg');
+      await app.services.tiles.settled();
+      await backend.database.sql.query('ALTER TABLE phoenix_kit_files RENAME TO phoenix_kit_files_away');
+      try {
+        const failed = await get(app, url);
+        expect(failed.status).toBe(503);
+        expect(await failed.text()).toBe('Service unavailable\n');
+      } finally {
+        await backend.database.sql.query('ALTER TABLE phoenix_kit_files_away RENAME TO phoenix_kit_files');
+      }
+      expect((await get(app, url)).status).toBe(200);
+    });
+
     test('system files never appear in listings and are not files of their own', async () => {
       const uuid = await upload(app, user, 'listed.jpg', 'image/jpeg', await noisyJpeg(300, 300, 44));
       const dzi = (await dziUrlOf(uuid))!;

@@ -7,16 +7,48 @@ import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
 import { contentDisposition, variantFileName } from './domain/file-name.js';
 import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
-import { MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
+import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
 
-const PATH = new RegExp(`^/files/([0-9a-f-]{36})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PATH = new RegExp(`^/files/(${UUID})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
 const PRESIGNED_SECONDS = 300;
 
 /** A bad token, a missing file and a missing variant all get this same answer (no enumeration). */
-const notFound = () =>
+export const notFound = () =>
   new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } });
+
+/** No copy can be read now, or the database failed: nothing about the cause reaches the client. */
+export const unavailable = () =>
+  new Response('Service unavailable\n', { status: 503, headers: { 'retry-after': '5', 'cache-control': 'no-store' } });
+
+/**
+ * Answers with `serve`, or with `unavailable()` when it throws (a database outage, say), logged: an error never
+ * reaches the HTTP layer, which would answer with its stack.
+ */
+export async function answer(log: Logger, serve: () => Promise<Response>): Promise<Response> {
+  try {
+    return await serve();
+  } catch (error) {
+    log.error({ err: error }, 'file request failed');
+    return unavailable();
+  }
+}
+
+/**
+ * The response body of an opened copy. A client that hangs up before the response starts never reads it, so the
+ * stream (and its file descriptor) is closed when the request is aborted.
+ */
+export function responseBody(stream: Readable, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const close = () => stream.destroy();
+  if (signal.aborted) close();
+  else {
+    signal.addEventListener('abort', close, { once: true });
+    stream.once('close', () => signal.removeEventListener('abort', close));
+  }
+  return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+}
 
 /**
  * `GET|HEAD /files/<uuid>/<variant>/<token>`: checks the HMAC token in constant time, then streams the variant from
@@ -31,7 +63,7 @@ export function useFileServing(deps: { db: Db; log: Logger; files: FileService; 
         endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      endResponse(await serve(deps, request, url));
+      endResponse(await answer(deps.log, () => serve(deps, request, url)));
     },
   };
 }
@@ -50,7 +82,7 @@ async function serve(
   } catch {
     return notFound();
   }
-  if (!urls.verify(uuid, variant, token)) return notFound();
+  if (!isUrlVariant(variant) || !urls.verify(uuid, variant, token)) return notFound();
   // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made.
   // One statement: the instance, its name and its readable copies (the size the copies are checked against is read
   // with them)
@@ -98,7 +130,7 @@ async function serve(
     opened = await files.openCopy(instance.locations, size, range.kind === 'partial' ? { start: range.start, end: range.end } : undefined);
   } catch (error) {
     log.warn({ err: error, fileUuid: uuid, variant }, 'no readable copy');
-    return new Response('Service unavailable\n', { status: 503, headers: { 'retry-after': '5', 'cache-control': 'no-store' } });
+    return unavailable();
   }
   const length = range.kind === 'partial' ? range.end - range.start + 1 : size;
   headers.set('content-length', String(length));
@@ -107,8 +139,7 @@ async function serve(
     opened.stream.destroy();
     return new Response(null, { status: range.kind === 'partial' ? 206 : 200, headers });
   }
-  const body = Readable.toWeb(opened.stream) as ReadableStream<Uint8Array>;
-  return new Response(body, { status: range.kind === 'partial' ? 206 : 200, headers });
+  return new Response(responseBody(opened.stream, request.signal), { status: range.kind === 'partial' ? 206 : 200, headers });
 }
 
 /**

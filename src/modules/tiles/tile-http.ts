@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { NotFoundError } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import { StorageError } from '../../storage/storage-errors.js';
 import { etagMatches } from '../files/domain/http-range.js';
 import { BucketUnavailableError } from '../files/file.errors.js';
+import { answer, notFound, responseBody, unavailable } from '../files/file-http.js';
 import type { FileUrls } from '../files/file-urls.js';
 import type { FileService } from '../files/file.service.js';
 import { parseDziPath, type DziRequest } from './domain/dzi.js';
@@ -13,13 +13,6 @@ import { TileSourceError, type TileService } from './tile.service.js';
 
 /** The variant name DZI tokens are signed for: one token covers the manifest and every tile. */
 export const DZI_VARIANT = 'dzi';
-
-/** Byte for byte the answer of the file route: a bad token, a switched-off setting and a missing tile look alike. */
-const notFound = () =>
-  new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } });
-
-const unavailable = () =>
-  new Response('Service unavailable\n', { status: 503, headers: { 'retry-after': '5', 'cache-control': 'no-store' } });
 
 type Deps = { log: Logger; tiles: TileService; files: FileService; urls: FileUrls };
 
@@ -38,11 +31,12 @@ export function useTileServing(deps: Deps): Plugin {
         endResponse(new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      endResponse(await serve(deps, request, parsed));
+      endResponse(await answer(deps.log, () => serve(deps, request, parsed)));
     },
   };
 }
 
+/** The file route's answers: a bad token, a switched-off setting and a missing tile look alike. */
 async function serve(deps: Deps, request: Request, dzi: DziRequest): Promise<Response> {
   if (dzi.kind === 'invalid') return notFound();
   if (!deps.urls.verify(dzi.fileUuid, DZI_VARIANT, dzi.token)) return notFound();
@@ -91,5 +85,5 @@ async function respond(deps: Deps, request: Request, file: SystemFile, manifest:
     opened.stream.destroy();
     return new Response(null, { status: 200, headers });
   }
-  return new Response(Readable.toWeb(opened.stream) as ReadableStream<Uint8Array>, { status: 200, headers });
+  return new Response(responseBody(opened.stream, request.signal), { status: 200, headers });
 }

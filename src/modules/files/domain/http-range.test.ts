@@ -18,6 +18,12 @@ describe('decideRange', () => {
     ['several ranges', 'bytes=0-1,5-6', 100, { kind: 'full' }],
     ['other unit', 'items=0-1', 100, { kind: 'full' }],
     ['garbage', 'bytes=abc', 100, { kind: 'full' }],
+    ['the unit in another case', 'Bytes=10-19', 100, { kind: 'partial', start: 10, end: 19 }],
+    ['empty list elements', 'bytes=, 10-19 ,', 100, { kind: 'partial', start: 10, end: 19 }],
+    ['only empty elements', 'bytes=,', 100, { kind: 'full' }],
+    ['several ranges among empty elements', 'bytes=0-1,,5-6', 100, { kind: 'full' }],
+    ['a space inside a range', 'bytes=10 -19', 100, { kind: 'full' }],
+    ['no range set', 'bytes=', 100, { kind: 'full' }],
   ])('%s', (_name, header, size, expected) => expect(decideRange(header, size)).toEqual(expected));
 });
 

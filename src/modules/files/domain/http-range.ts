@@ -5,12 +5,14 @@ export type RangeDecision =
   | Readonly<{ kind: 'unsatisfiable' }>;
 
 /**
- * `bytes=a-b`, `bytes=a-` and `bytes=-n` are honoured; a malformed header or several ranges are ignored (the whole
- * object is sent, as the RFC allows); a range starting past the end is unsatisfiable (416).
+ * `bytes=a-b`, `bytes=a-` and `bytes=-n` are honoured (the unit in any case, empty list elements and spaces around
+ * them skipped, as the RFC's list syntax allows); a malformed header or several ranges are ignored (the whole object
+ * is sent, as the RFC allows); a range starting past the end is unsatisfiable (416).
  */
 export function decideRange(header: string | null, size: number): RangeDecision {
-  if (!header) return { kind: 'full' };
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const set = header ? /^bytes=(.*)$/i.exec(header.trim())?.[1] : undefined;
+  const ranges = (set ?? '').split(',').map((element) => element.trim()).filter((element) => element !== '');
+  const match = ranges.length === 1 ? /^(\d*)-(\d*)$/.exec(ranges[0]!) : null;
   if (!match) return { kind: 'full' };
   const [, first = '', last = ''] = match;
   if (first === '' && last === '') return { kind: 'full' };

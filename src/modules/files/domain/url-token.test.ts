@@ -113,5 +113,13 @@ describe('isUrlVariant', () => {
     ['a/b', true],
     ['\ud800', false],
     ['thumb\udfff', false],
+    ['\u0000', false],
+    ['thumb\u0000', false],
+    ['thumb\n', false],
+    ['\u007f', false],
+    ['.', false],
+    ['..', false],
+    ['...', true],
+    ['.thumb', true],
   ])('%j → %s', (variant, expected) => expect(isUrlVariant(variant)).toBe(expected));
 });

@@ -93,9 +93,13 @@ export function verifyUrlToken(
 /** Longest variant name a file URL carries, URL-encoded (the serving route accepts no longer). */
 export const MAX_VARIANT_PATH_CHARS = 100;
 
-/** Whether a variant name fits a file URL (1 to MAX_VARIANT_PATH_CHARS characters once URL-encoded). */
+/**
+ * Whether a variant name fits a file URL: 1 to MAX_VARIANT_PATH_CHARS characters once URL-encoded, no control
+ * characters (no variant has one; PostgreSQL cannot even compare a NUL) and not `.` or `..` (URL parsers drop those
+ * path segments, so such a URL would name another resource).
+ */
 export function isUrlVariant(variant: string): boolean {
-  if (variant.length === 0) return false;
+  if (variant.length === 0 || variant === '.' || variant === '..' || /[\u0000-\u001f\u007f]/.test(variant)) return false;
   try {
     return encodeURIComponent(variant).length <= MAX_VARIANT_PATH_CHARS;
   } catch {
