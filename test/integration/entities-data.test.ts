@@ -93,6 +93,17 @@ const ListWithParents = graphql(`
   }
 `);
 
+const RetypeEntity = graphql(`
+  mutation EntitiesDataRetype($input: UpdateEntityInput!) {
+    updateEntity(input: $input) {
+      __typename
+      ... on MutationUpdateEntitySuccess { data { retypedFields addedFields } }
+      ... on ValidationError { issues { path message } }
+      ... on Error { code }
+    }
+  }
+`);
+
 const ReadItem = graphql(`
   query EntitiesDataItem($uuid: UUID!) {
     entityDataItem(uuid: $uuid) { uuid title fileFields { key files { uuid originalFileName } } }
@@ -290,6 +301,47 @@ describe.each(backends)('entity data on %s', (_name, open) => {
     expect(keep.data?.updateEntityData.__typename).toBe('MutationUpdateEntityDataSuccess');
     const add = await execute(app, UpdateData, { input: { uuid: mine.uuid, data: { manuals: [editorPdf.uuid, adminPdf.uuid] } } }, editor.headers);
     expect(add.data?.updateEntityData).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'data.manuals.1' }] });
+  });
+
+  test("a key becoming a file field is refused to an editor while entries hold another user's files under it", async () => {
+    const theirs = await makeFile(db, user.uuid);
+    const own = await makeFile(db, editor.uuid);
+    const text = (key: string): EntityFieldInput => ({ type: 'text', key, label: key });
+    const file = (key: string): EntityFieldInput => ({ type: 'file', key, label: key });
+    const entity = await createEntity([text('name'), text('doc'), text('mine')]);
+    // uuids typed into text fields were never checked as file references
+    const row = await createRow(
+      { entity: entity.name, title: 'Typed', status: 'published', data: { name: 'n', doc: theirs.uuid, mine: own.uuid } },
+      editor.headers,
+    );
+    const definition = async () => (await db.entity.findUniqueOrThrow({ where: { uuid: entity.uuid } })).fieldsDefinition;
+    const unchanged = await definition();
+    for (const fields of [
+      [text('name'), file('doc'), file('mine')], // retyped
+      [text('name'), file('mine'), file('doc')], // ... in another place
+    ]) {
+      const refused = await execute(app, RetypeEntity, { input: { uuid: entity.uuid, fields } }, editor.headers);
+      const at = fields.findIndex((f) => f.key === 'doc');
+      expect(refused.data?.updateEntity).toEqual({
+        __typename: 'ValidationError',
+        code: 'VALIDATION_FAILED',
+        issues: [{ path: `fields.${at}.type`, message: "stored entries hold another user's files under this key" }],
+      });
+      expect(await definition()).toEqual(unchanged);
+    }
+    // removed, then added back as a file field: the values are still there, so the same refusal
+    expect((await execute(app, RetypeEntity, { input: { uuid: entity.uuid, fields: [text('name'), text('mine')] } }, editor.headers)).data?.updateEntity.__typename).toBe('MutationUpdateEntitySuccess');
+    const readded = await execute(app, RetypeEntity, { input: { uuid: entity.uuid, fields: [text('name'), text('mine'), file('doc')] } }, editor.headers);
+    expect(readded.data?.updateEntity).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'fields.2.type' }] });
+    // the editor's own files may become references; readers then get them, and only them
+    const ownRetyped = await execute(app, RetypeEntity, { input: { uuid: entity.uuid, fields: [text('name'), file('mine'), text('doc')] } }, editor.headers);
+    expect(ownRetyped.data?.updateEntity).toMatchObject({ data: { retypedFields: ['mine'] } });
+    expect((await execute(app, ReadItem, { uuid: row.uuid }, user.headers)).data?.entityDataItem?.fileFields).toEqual([
+      { key: 'mine', files: [{ uuid: own.uuid, originalFileName: own.originalFileName }] },
+    ]);
+    // admins may reference anyone's files, so they may retype
+    const byAdmin = await execute(app, RetypeEntity, { input: { uuid: entity.uuid, fields: [text('name'), file('mine'), file('doc')] } }, admin.headers);
+    expect(byAdmin.data?.updateEntity).toMatchObject({ data: { retypedFields: ['doc'] } });
   });
 
   test('listing 100 entries with file fields resolved takes a constant number of SQL statements', async () => {

@@ -223,7 +223,7 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, NotFoundError, EntitiesDisabledError] },
     args: { input: t.arg({ type: UpdateEntityInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const { entity, changes, dataWithRemovedFields } = await ctx.services.entities.update(input);
+      const { entity, changes, dataWithRemovedFields } = await ctx.services.entities.update(viewerOf(ctx), input);
       return { entityUuid: entity.uuid, changes, dataWithRemovedFields };
     },
   }),

@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import { hasPermission } from '../auth/domain/viewer.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { validateEntityInput, type EntityInput } from './domain/entity-input.js';
-import { diffFields, type FieldChanges } from './domain/field-changes.js';
+import { diffFields, keysBecomingFiles, type FieldChanges } from './domain/field-changes.js';
 import { parseStoredFields } from './domain/field-types.js';
 import { normalizeFieldDefinitions, type FieldInput } from './domain/normalize-fields.js';
 import { EntitiesDisabledError, EntityLimitReachedError } from './entity.errors.js';
@@ -38,6 +38,25 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 
 function jsonColumn(value: Prisma.InputJsonValue | null | undefined) {
   return value === undefined ? undefined : value === null ? Prisma.DbNull : value;
+}
+
+const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+/** Which of `keys` hold, in some entry of the entity, the uuid of a user file not owned by `userUuid` (one statement). */
+async function foreignFileKeys(tx: Tx, entityUuid: string, keys: readonly string[], userUuid: string): Promise<string[]> {
+  const rows = await tx.$queryRaw<Array<{ key: string }>>`
+    SELECT DISTINCT e.key
+      FROM phoenix_kit_entity_data d
+     CROSS JOIN LATERAL jsonb_each(d.data) AS e(key, value)
+     CROSS JOIN LATERAL jsonb_array_elements_text(
+             CASE jsonb_typeof(e.value) WHEN 'array' THEN e.value ELSE jsonb_build_array(e.value) END) AS v(text)
+      JOIN phoenix_kit_files f
+        ON f.uuid = CASE WHEN v.text ~ ${UUID_TEXT} THEN v.text::uuid END
+     WHERE d.entity_uuid = ${entityUuid}::uuid
+       AND e.key = ANY(${keys}::text[])
+       AND f.system_managed = false
+       AND f.user_uuid IS DISTINCT FROM ${userUuid}::uuid`;
+  return rows.map((r) => r.key).sort();
 }
 
 export function createEntityService({ db, log, settings }: EntityServiceDeps) {
@@ -112,8 +131,10 @@ export function createEntityService({ db, log, settings }: EntityServiceDeps) {
     /**
      * Changes an entity. A new field list replaces the old one and never touches stored data: the result reports
      * which fields went away (and how many rows still hold values for them), which changed type or got stricter.
+     * A key becoming a file field is refused while stored rows name, under it, a file the editor could not attach
+     * (another user's, for anyone but admins): readers of the data would otherwise get that file.
      */
-    async update(input: UpdateEntityInput): Promise<EntityUpdateResult> {
+    async update(viewer: Viewer, input: UpdateEntityInput): Promise<EntityUpdateResult> {
       await assertEnabled();
       const { write, fields } = validated(input, 'update');
       try {
@@ -127,7 +148,21 @@ export function createEntityService({ db, log, settings }: EntityServiceDeps) {
               throw new ValidationError('Invalid entity', [NAME_TAKEN]);
             }
           }
-          const changes = fields ? diffFields(parseStoredFields(current.fieldsDefinition), fields) : diffFields([], []);
+          const before = parseStoredFields(current.fieldsDefinition);
+          const changes = fields ? diffFields(before, fields) : diffFields([], []);
+          const becomingFiles = fields && !viewer.isAdmin ? keysBecomingFiles(before, fields) : [];
+          if (becomingFiles.length > 0) {
+            const foreign = await foreignFileKeys(tx, input.uuid, becomingFiles, viewer.uuid);
+            if (foreign.length > 0) {
+              throw new ValidationError(
+                'Invalid entity',
+                foreign.map((key) => ({
+                  path: `fields.${fields!.findIndex((f) => f.key === key)}.type`,
+                  message: "stored entries hold another user's files under this key",
+                })),
+              );
+            }
+          }
           let dataWithRemovedFields = 0;
           if (changes.removed.length > 0) {
             const [row] = await tx.$queryRaw<Array<{ n: number }>>`

@@ -1,4 +1,4 @@
-import type { FieldDefinition } from './field-types.js';
+import { FILE_TYPES, type FieldDefinition } from './field-types.js';
 
 /**
  * What a new field list changes for data already stored: `removed` keys keep their values in old rows but are no
@@ -38,4 +38,13 @@ export function diffFields(before: readonly FieldDefinition[], after: readonly F
   }
   for (const field of before) if (!next.has(field.key)) changes.removed.push(field.key);
   return changes;
+}
+
+/**
+ * Keys that become file or image fields (added, or retyped from another kind): values stored under them were never
+ * checked as file references, yet readers of the data would now get the files they name.
+ */
+export function keysBecomingFiles(before: readonly FieldDefinition[], after: readonly FieldDefinition[]): string[] {
+  const old = new Map(before.map((f) => [f.key, f]));
+  return after.filter((f) => FILE_TYPES.has(f.type) && !FILE_TYPES.has(old.get(f.key)?.type ?? '')).map((f) => f.key);
 }

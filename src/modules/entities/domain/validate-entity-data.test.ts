@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { FieldDefinition } from './field-types.js';
 import type { JsonObject } from './storable-json.js';
-import { diffFields } from './field-changes.js';
+import { diffFields, keysBecomingFiles } from './field-changes.js';
 import { auditEntityData, prepareEntityData, staleDataKeys } from './validate-entity-data.js';
 
 const def = (type: string, key: string, extra: Partial<FieldDefinition> = {}): FieldDefinition => ({
@@ -87,5 +87,17 @@ describe('stored data after a definition change', () => {
     ];
     expect(diffFields(fields, after)).toEqual({ added: ['born'], removed: ['docs'], retyped: ['active'], tightened: ['name'] });
     expect(diffFields(fields, fields)).toEqual({ added: [], removed: [], retyped: [], tightened: [] });
+  });
+
+  test.each([
+    ['a text field retyped to file', [def('text', 'doc')], [def('file', 'doc')], ['doc']],
+    ['a text field retyped to image', [def('text', 'doc')], [def('image', 'doc')], ['doc']],
+    ['a file field added (old rows may hold the key)', [], [def('file', 'doc')], ['doc']],
+    ['a file field retyped to image', [def('file', 'doc')], [def('image', 'doc')], []],
+    ['a file field kept', [def('file', 'doc')], [def('file', 'doc')], []],
+    ['a file field retyped to text', [def('file', 'doc')], [def('text', 'doc')], []],
+    ['a text field added', [], [def('text', 'doc')], []],
+  ])('keysBecomingFiles: %s', (_name, before, after, keys) => {
+    expect(keysBecomingFiles(before, after)).toEqual(keys);
   });
 });
