@@ -108,6 +108,12 @@ const ReadAttachmentOwner = graphql(`
   }
 `);
 
+const AttachmentPlaces = graphql(`
+  query CommentsMediaPlaces($uuid: UUID!) {
+    comment(uuid: $uuid) { media { file { commentMedia { comment { uuid } } } } }
+  }
+`);
+
 function outcomeOf(result: ExecutionResult<unknown>): string {
   const code = result.errors?.[0]?.extensions?.code;
   if (typeof code === 'string') return code;
@@ -361,6 +367,21 @@ describe.each(backends)('comment media on %s', (_name, open) => {
       const rows = await db.commentMedia.findMany({ where: { commentUuid: target.uuid }, orderBy: { position: 'asc' } });
       expect(rows.map((m) => m.fileUuid), who).toEqual(expected[who as keyof typeof expected] === 'ok' ? [kept!.uuid, attachable.uuid] : [kept!.uuid, detached!.uuid]);
     }
+  });
+
+  test('where an attached file is also attached: only in comments the reader may read', async () => {
+    const file = await makeFile(alice);
+    const shown = await commentWith(alice, [file.uuid]);
+    const held = await commentWith(alice, [file.uuid]);
+    await db.comment.update({ where: { uuid: held.uuid }, data: { status: 'hidden' } });
+    const places = async (reader: TestUser) => {
+      const r = await execute(app, AttachmentPlaces, { uuid: shown.uuid }, reader.headers);
+      expect(r.errors).toBeUndefined();
+      return r.data?.comment?.media[0]?.file.commentMedia.map((m) => m.comment.uuid).sort();
+    };
+    expect(await places(bob)).toEqual([shown.uuid]);
+    expect(await places(alice)).toEqual([shown.uuid, held.uuid].sort());
+    expect(await places(admin)).toEqual([shown.uuid, held.uuid].sort());
   });
 
   test("a reader of a comment sees the attached file, not the author's other files", async () => {

@@ -154,6 +154,32 @@ describe.each(backends)('comments on %s', (_name, open) => {
     }
   });
 
+  test("another user's pending or hidden comment: not shown as a parent, and not a parent for replies", async () => {
+    const post = randomUUID();
+    const secret = `held back ${randomUUID()}`;
+    const parent = await comment(alice, { resourceUuid: post, body: secret });
+    const reply = await comment(bob, { resourceUuid: post, parentId: parent.uuid, body: 'reply' });
+    const parentSeenBy = async (reader: TestUser) => {
+      const list = await execute(app, ListComments, { resourceType: 'post', resourceUuid: post, first: 10 }, reader.headers);
+      expect(list.errors).toBeUndefined();
+      return list.data?.comments.edges.find((e) => e.node.uuid === reply.uuid)?.node.parent ?? null;
+    };
+    for (const status of ['pending', 'hidden']) {
+      await db.comment.update({ where: { uuid: parent.uuid }, data: { status } });
+      expect(await parentSeenBy(bob), status).toBeNull();
+      expect(await parentSeenBy(alice), status).toEqual({ uuid: parent.uuid, status, body: secret });
+      expect(await parentSeenBy(admin), status).toEqual({ uuid: parent.uuid, status, body: secret });
+
+      const before = await db.comment.count();
+      const refused = await execute(app, CreateComment, { input: { resourceType: 'post', resourceUuid: post, body: 'x', parentId: parent.uuid } }, bob.headers);
+      expect(refused.data?.createComment, status).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'parentId', message: 'is not a comment' }] });
+      expect(await db.comment.count()).toBe(before);
+      // its author and admins may still reply
+      expect((await comment(alice, { resourceUuid: post, parentId: parent.uuid })).parentUuid).toBe(parent.uuid);
+      expect((await comment(admin, { resourceUuid: post, parentId: parent.uuid })).parentUuid).toBe(parent.uuid);
+    }
+  });
+
   test('a reply must be on the same resource as its parent', async () => {
     const parent = await comment(alice);
     const r = await execute(app, CreateComment, { input: { resourceType: 'post', resourceUuid: randomUUID(), body: 'x', parentId: parent.uuid } }, bob.headers);

@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FileTooLargeError } from '../files/file.errors.js';
 import { AttachmentsDisabledError, CommentsDisabledError, PositionTakenError, TooManyAttachmentsError } from './comment.errors.js';
-import { commentScopes, signedInViewer } from './comment.graphql.js';
+import { commentReadableWhere, commentScopes, signedInViewer } from './comment.graphql.js';
 
 builder.prismaNode('CommentMedia', {
   id: { field: 'uuid' },
@@ -21,6 +21,13 @@ builder.prismaNode('CommentMedia', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+builder.prismaObjectField('File', 'commentMedia', (t) =>
+  t.relation('commentMedia', {
+    description: 'Where the file is attached: in comments the viewer may read.',
+    query: (_args, ctx) => ({ where: { comment: commentReadableWhere(ctx.viewer) }, orderBy: { uuid: 'asc' } }),
+  }),
+);
 
 const AttachCommentMediaInput = builder.inputType('AttachCommentMediaInput', {
   fields: (t) => ({

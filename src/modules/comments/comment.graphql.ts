@@ -6,7 +6,9 @@ import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FileTooLargeError } from '../files/file.errors.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { AttachmentsDisabledError, CommentsDisabledError, PositionTakenError, TooManyAttachmentsError } from './comment.errors.js';
+import { commentReadable, type CommentReader } from './domain/comment-rules.js';
 
 exposeError(CommentsDisabledError);
 exposeError(AttachmentsDisabledError);
@@ -36,6 +38,13 @@ export function signedInViewer(ctx: Context): Viewer {
   return ctx.viewer;
 }
 
+/** `commentReadable` as a filter on comments (undefined: no filter, for admins). */
+export function commentReadableWhere(reader: CommentReader): Prisma.CommentWhereInput | undefined {
+  if (reader?.isAdmin) return undefined;
+  const shown: Prisma.CommentWhereInput = { status: { in: ['published', 'deleted'] } };
+  return reader ? { OR: [shown, { userUuid: reader.uuid }] } : shown;
+}
+
 /** Scopes for changing comment `uuid`: its author, or an admin. An unknown comment needs only a signed-in viewer (NotFoundError follows). */
 export async function commentScopes(ctx: Context, commentUuid: string | null | undefined) {
   if (!ctx.viewer) return false;
@@ -48,7 +57,7 @@ const CommentAuthor = builder.objectRef<{ uuid: string; username: string | null 
   fields: (t) => ({ uuid: t.expose('uuid', { type: 'UUID' }), username: t.exposeString('username', { nullable: true }) }),
 });
 
-builder.prismaNode('Comment', {
+const CommentRef = builder.prismaNode('Comment', {
   id: { field: 'uuid' },
   description: 'A comment on any resource (resourceType + resourceUuid), threaded through `parent` (depth 0 = top level).',
   fields: (t) => ({
@@ -64,7 +73,6 @@ builder.prismaNode('Comment', {
       resolve: (comment) => comment.user,
     }),
     parentUuid: t.expose('parentUuid', { type: 'UUID', nullable: true }),
-    parent: t.relation('parent', { nullable: true }),
     depth: t.exposeInt('depth'),
     body: t.exposeString('body', { description: 'Empty once the comment is deleted.' }),
     status: t.exposeString('status', { description: 'published, pending, hidden or deleted.' }),
@@ -77,6 +85,17 @@ builder.prismaNode('Comment', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+builder.prismaObjectField('Comment', 'parent', (t) =>
+  t.field({
+    type: CommentRef,
+    nullable: true,
+    description: 'The comment replied to; null when there is none or the viewer may not read it (pending, hidden).',
+    select: (_args, _ctx, nestedSelection) => ({ parent: nestedSelection({ select: { status: true, userUuid: true } }) }),
+    // the nested selection holds what the query asks of the parent (typed here as the two columns this field adds)
+    resolve: (comment, _args, ctx) => (comment.parent && commentReadable(ctx.viewer, comment.parent) ? (comment.parent as never) : null),
+  }),
+);
 
 const CommentAttachmentInput = builder.inputType('CommentAttachmentInput', {
   fields: (t) => ({
@@ -152,7 +171,7 @@ builder.queryFields((t) => ({
       return ctx.db.comment.findFirst({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
-        where: { uuid, ...(ctx.viewer.isAdmin ? {} : { OR: [{ status: { in: ['published', 'deleted'] } }, { userUuid: ctx.viewer.uuid }] }) },
+        where: { uuid, ...commentReadableWhere(ctx.viewer) },
       });
     },
   }),

@@ -10,6 +10,7 @@ import {
   attachmentMaxBytes,
   captionIssue,
   commentBodyIssue,
+  commentReadable,
   commentRefusal,
   positiveIntSetting,
   resourceTypeIssue,
@@ -120,7 +121,10 @@ export function createCommentService({ db, log, settings, files }: CommentServic
       let parent: Comment | null = null;
       if (input.parentUuid) {
         parent = await db.comment.findUnique({ where: { uuid: input.parentUuid } });
-        if (!parent || parent.status === 'deleted') throw invalid([{ path: 'parentId', message: 'is not a comment' }]);
+        // a reply shows its parent: one the author may not read (another user's pending or hidden) is no parent
+        if (!parent || parent.status === 'deleted' || !commentReadable(viewer, parent)) {
+          throw invalid([{ path: 'parentId', message: 'is not a comment' }]);
+        }
         if (parent.resourceType !== input.resourceType || parent.resourceUuid !== input.resourceUuid) {
           throw invalid([{ path: 'parentId', message: 'belongs to another resource' }]);
         }

@@ -114,7 +114,6 @@ builder.prismaNode('File', {
     user: t.relation('user', { nullable: true }),
     parentFile: t.relation('parent', { nullable: true }),
     instances: t.relation('instances', { query: { orderBy: instanceOrder } }),
-    commentMedia: t.relation('commentMedia', { query: { orderBy: { uuid: 'asc' } } }),
     url: t.string({
       description: 'Token URL of a variant (default: the original). With expiresInSeconds the URL stops working then.',
       args: {

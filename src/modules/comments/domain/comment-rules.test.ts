@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import {
   attachmentMaxBytes,
   captionIssue,
+  commentReadable,
   commentRefusal,
   positionIssue,
   positiveIntSetting,
@@ -75,4 +76,24 @@ describe('attachment rules', () => {
     ['', false],
     ['a'.repeat(51), false],
   ])('resource type %j valid: %s', (type, valid) => expect(resourceTypeIssue(type) === null).toBe(valid));
+});
+
+describe('commentReadable', () => {
+  const alice = { uuid: 'a', isAdmin: false };
+  const admin = { uuid: 'z', isAdmin: true };
+  test.each([
+    ['published, to anyone signed in', alice, 'published', 'b', true],
+    ['published, to an anonymous reader', null, 'published', 'b', true],
+    ['deleted (body cleared), to anyone', alice, 'deleted', 'b', true],
+    ["another user's pending comment", alice, 'pending', 'b', false],
+    ["another user's hidden comment", alice, 'hidden', 'b', false],
+    ['my own pending comment', alice, 'pending', 'a', true],
+    ['my own hidden comment', alice, 'hidden', 'a', true],
+    ['a hidden comment, anonymous', null, 'hidden', null, false],
+    ['a hidden comment of a deleted account', alice, 'hidden', null, false],
+    ['a hidden comment, to an admin', admin, 'hidden', 'b', true],
+    ['a pending comment, to an admin', admin, 'pending', 'b', true],
+  ] as const)('%s → %s', (_name, reader, status, userUuid, readable) => {
+    expect(commentReadable(reader, { status, userUuid })).toBe(readable);
+  });
 });

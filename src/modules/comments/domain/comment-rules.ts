@@ -6,6 +6,18 @@ export const CAPTION_MAX = 500;
 // text columns cannot hold NUL; a lone surrogate is not text
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Who reads comments: null when anonymous. */
+export type CommentReader = Readonly<{ uuid: string; isAdmin: boolean }> | null;
+
+/**
+ * Whether `reader` may read a comment: admins any; others published ones, deleted ones (their body is cleared) and
+ * their own (pending or hidden included). `commentReadableWhere` is the same rule as a query filter.
+ */
+export function commentReadable(reader: CommentReader, comment: Readonly<{ status: string; userUuid: string | null }>): boolean {
+  if (reader?.isAdmin) return true;
+  return comment.status === 'published' || comment.status === 'deleted' || (reader !== null && comment.userUuid === reader.uuid);
+}
+
 /** Comment settings as numbers and flags, read once per write. */
 export type CommentLimits = {
   maxDepth: number;
