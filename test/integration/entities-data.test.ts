@@ -296,6 +296,12 @@ describe.each(backends)('entity data on %s', (_name, open) => {
       { key: 'manuals', files: [{ uuid: editorPdf.uuid, originalFileName: editorPdf.originalFileName }] },
       { key: 'photo', files: [{ uuid: editorPng.uuid, originalFileName: editorPng.originalFileName }] },
     ]);
+    // a file its owner trashes is left out for readers of the entry until it is restored
+    await db.file.update({ where: { uuid: editorPng.uuid }, data: { status: 'trashed' } });
+    const photoOf = async () => (await execute(app, ReadItem, { uuid: mine.uuid }, editor.headers)).data?.entityDataItem?.fileFields[1];
+    expect(await photoOf()).toEqual({ key: 'photo', files: [] });
+    await db.file.update({ where: { uuid: editorPng.uuid }, data: { status: 'active' } });
+    expect((await photoOf())?.files).toHaveLength(1);
     // an editor keeps a file someone else referenced when changing other values; adding one is checked
     const keep = await execute(app, UpdateData, { input: { uuid: byAdmin.uuid, data: { summary: 'edited' } } }, editor.headers);
     expect(keep.data?.updateEntityData.__typename).toBe('MutationUpdateEntityDataSuccess');

@@ -8,7 +8,7 @@ type Loader = DataLoader<string, { uuid: string } | null>;
 // by a single statement (with its relations joined in), however many rows and fields reference files
 const loaders = new WeakMap<Context, Map<string, Loader>>();
 
-/** Batched File lookup by uuid for fields that hold file uuids in JSON (no relation Prisma could join). */
+/** Batched File lookup by uuid for fields that hold file uuids in JSON (no relation Prisma could join); trashed files are left out. */
 export function fileLoader(ctx: Context, query: FileQuery): Loader {
   let byQuery = loaders.get(ctx);
   if (!byQuery) {
@@ -23,7 +23,8 @@ export function fileLoader(ctx: Context, query: FileQuery): Loader {
       const rows = (await ctx.db.file.findMany({
         ...planned,
         relationLoadStrategy: 'join',
-        where: { uuid: { in: [...uuids] }, systemManaged: false },
+        // a file its owner put in the trash is gone for readers of the entry too (it is back once restored)
+        where: { uuid: { in: [...uuids] }, systemManaged: false, status: { not: 'trashed' } },
       })) as Array<{ uuid: string }>;
       const byUuid = new Map(rows.map((row) => [row.uuid, row]));
       return uuids.map((uuid) => byUuid.get(uuid) ?? null);
