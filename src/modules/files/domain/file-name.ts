@@ -5,9 +5,11 @@ export const MAX_FILE_NAME_BYTES = 255;
 const MAX_EXTENSION_BYTES = 32;
 export const FALLBACK_FILE_NAME = 'file';
 
-// C0/C1 controls, DEL, bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, and unpaired surrogates
+// C0/C1 controls, DEL, soft hyphen, bidi embeddings/overrides/isolates and marks, zero-width characters, line and
+// paragraph separators, deprecated format characters, blank Hangul fillers, interlinear annotation marks, BOM, tag
+// characters (U+E0000–E007F) and unpaired surrogates
 const INVISIBLE =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\uffa0\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
