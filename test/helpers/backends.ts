@@ -56,15 +56,16 @@ export const backends: Array<[name: 'postgres' | 'pglite', open: BackendFactory]
 ];
 
 /**
- * Waits until a session of the database waits for a lock (the other side of a race the test holds a lock against).
+ * Waits until `waiters` sessions of the database wait for a lock (the other sides of a race the test holds a lock
+ * against).
  * PGlite runs one transaction at a time, so nothing can be waiting there: it returns at once.
  */
-export async function untilSomeoneWaitsForALock(backend: Backend): Promise<void> {
+export async function untilSomeoneWaitsForALock(backend: Backend, waiters = 1): Promise<void> {
   if (backend.database.kind !== 'postgres') return;
   await vi.waitFor(
     async () => {
       const [waiting] = await backend.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
-      expect(waiting!.n).toBeGreaterThan(0);
+      expect(waiting!.n).toBeGreaterThanOrEqual(waiters);
     },
     { timeout: 10_000 },
   );

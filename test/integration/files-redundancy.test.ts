@@ -573,6 +573,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ b: {} });
   });
 
+  test('a file deleted while its repair copy waits to be recorded: the copy recorded first goes with the file', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
+    await setCopies(1);
+    const u = await upload(randomBytes(29 * KiB), 'deleted after repair.bin');
+    const path = blobOf(u);
+    await setCopies(2);
+    let repair: Promise<unknown> = Promise.resolve();
+    let deletion: Promise<unknown> = Promise.resolve();
+    await db.$transaction(
+      async (tx) => {
+        await lockObjects(tx, [path]);
+        // the repair writes its copy to A and waits to record it; the delete reads the file's copies (Local only)
+        // and waits for the same lock behind it
+        repair = app.services.replication.repair();
+        await untilSomeoneWaitsForALock(backend);
+        deletion = app.services.files.remove(null, u.file.uuid);
+        await untilSomeoneWaitsForALock(backend, 2);
+      },
+      { timeout: 20_000 },
+    );
+    await Promise.all([repair, deletion]);
+    expect(await db.file.count({ where: { uuid: u.file.uuid } })).toBe(0);
+    expect(await holders(path)).toEqual([]); // A's copy went too (afterEach: no orphans anywhere)
+    await layout({ b: {} });
+  });
+
   test('bytes left on a bucket that was down when their file was deleted, and stale temp objects, go with the sweep', async () => {
     await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { priority: 3 } });
     await setCopies(2);

@@ -184,11 +184,20 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
           SELECT status, trashed_at FROM phoenix_kit_files WHERE uuid = ${uuid}::uuid FOR UPDATE`;
         if (!row) return null;
         if (trashedBefore && !(row.status === 'trashed' && row.trashed_at && row.trashed_at < trashedBefore)) return null;
-        const locations = await tx.fileLocation.findMany({
-          where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
-          select: { bucketUuid: true, path: true },
-        });
-        await lockObjects(tx, locations.map((l) => l.path));
+        const readLocations = () =>
+          tx.fileLocation.findMany({
+            where: { fileInstance: { file: { OR: [{ uuid }, { parentFileUuid: uuid }] } } },
+            select: { bucketUuid: true, path: true },
+          });
+        // a repair (or a re-upload) records a copy under the object lock: read the copies again once the locks are
+        // held, or a copy recorded while this waited would lose its row with the file but keep its bytes
+        let locations = await readLocations();
+        const locked = new Set<string>();
+        while (locations.some((l) => !locked.has(l.path))) {
+          await lockObjects(tx, locations.map((l) => l.path));
+          for (const l of locations) locked.add(l.path);
+          locations = await readLocations();
+        }
         const attached = await tx.commentMedia.count({ where: { fileUuid: uuid } });
         if (attached > 0) throw new FileInUseError(attached);
         const deleted = await tx.file.delete({ where: { uuid } }).catch((error: unknown) => {
