@@ -573,6 +573,40 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ b: {} });
   });
 
+  test('storage health counts each file once, a tile for the image it belongs to, however many it lists', async () => {
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
+    await setCopies(1);
+    const parent = await upload(randomBytes(3 * KiB), 'image with tiles.bin');
+    const other = await upload(randomBytes(3 * KiB), 'other.bin');
+    // a tile of `parent` (a system file) with one copy, as the tile service stores it
+    const tilePath = `_tiles/${parent.file.uuid}/9/0_0.jpg`;
+    const tile = await db.file.create({
+      data: {
+        originalFileName: '0_0.jpg', fileName: '0_0.jpg', mimeType: 'image/jpeg', fileType: 'image', ext: 'jpg',
+        fileChecksum: randomUUID(), userFileChecksum: randomUUID(), size: 10n, status: 'active', systemManaged: true,
+        parentFileUuid: parent.file.uuid, userUuid: alice.uuid,
+        instances: { create: { variantName: 'original', fileName: tilePath, mimeType: 'image/jpeg', ext: 'jpg', checksum: 'c', size: 10n,
+          processingStatus: 'completed', locations: { create: { bucketUuid: ids.local, path: tilePath } } } },
+      },
+    });
+    await setCopies(2);
+    try {
+      const report = await health();
+      const listed = report.underReplicatedFiles.map((f) => f.uuid);
+      expect(listed).toEqual(expect.arrayContaining([parent.file.uuid, other.file.uuid]));
+      expect(listed).not.toContain(tile.uuid);
+      expect(report.underReplicatedCount).toBe(new Set(listed).size);
+      // the count is of every such file, not of those listed
+      const firstOnly = await app.services.replication.underReplicatedFiles(1);
+      expect(firstOnly).toEqual({ count: report.underReplicatedCount, fileUuids: [[...listed].sort()[0]] });
+    } finally {
+      await setCopies(1);
+      await app.services.files.remove(null, parent.file.uuid);
+      await app.services.files.remove(null, other.file.uuid);
+      await layout({ a: {}, b: {} });
+    }
+  });
+
   test('a file deleted while its repair copy waits to be recorded: the copy recorded first goes with the file', async () => {
     await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
     await setCopies(1);

@@ -63,13 +63,16 @@ const SweepReportRef = builder.objectRef<SweepReport>('SweepReport').implement({
   }),
 });
 
-const StorageHealth = builder.objectRef<{ target: number; underReplicated: string[] }>('StorageHealth').implement({
+const StorageHealth = builder.objectRef<{ target: number; count: number; underReplicated: string[] }>('StorageHealth').implement({
   fields: (t) => ({
     redundancyTarget: t.exposeInt('target', { description: 'Copies asked for (setting storage_redundancy_copies).' }),
-    underReplicatedCount: t.int({ resolve: (h) => h.underReplicated.length }),
+    underReplicatedCount: t.int({
+      description: 'Files with an object (the original, a variant, a tile) below the target in active copies.',
+      resolve: (h) => h.count,
+    }),
     underReplicatedFiles: t.prismaField({
       type: ['File'],
-      description: 'Files with an object below the target (first 100).',
+      description: 'The first 100 of those files by uuid.',
       resolve: (query, h, _args, ctx) =>
         ctx.db.file.findMany({
           ...selectingSomething(query),
@@ -85,11 +88,8 @@ builder.queryFields((t) => ({
   storageHealth: t.withAuth({ admin: true }).field({
     type: StorageHealth,
     resolve: async (_root, _args, ctx) => {
-      const [target, shortfalls] = await Promise.all([
-        ctx.services.replication.target(),
-        ctx.services.replication.shortfalls(),
-      ]);
-      return { target, underReplicated: [...new Set(shortfalls.map((s) => s.fileUuid))] };
+      const [target, short] = await Promise.all([ctx.services.replication.target(), ctx.services.replication.underReplicatedFiles()]);
+      return { target, count: short.count, underReplicated: short.fileUuids };
     },
   }),
 }));

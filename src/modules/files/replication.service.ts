@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import type { StorageKey } from '../../storage/storage-key.js';
@@ -30,32 +31,47 @@ export function createReplicationService(deps: {
   }
 
   /**
-   * Instances (of non-system and system files alike) with fewer active copies than the target; `active_copies` is kept
-   * by the database (V33) and indexed for completed instances, so this reads the short ones only.
+   * The completed instances with fewer active copies than `copies`; `active_copies` is kept by the database (V33) and
+   * indexed for completed instances, so this reads the short ones only.
    */
-  async function shortfalls(limit = 10_000): Promise<ReplicaShortfall[]> {
-    const copies = await target();
-    const rows = await db.$queryRaw<
-      { instance_uuid: string; file_uuid: string; path: string; size: bigint; mime_type: string; copies: number }[]
-    >`
-      SELECT i.uuid AS instance_uuid, i.file_uuid, i.file_name AS path, i.size, i.mime_type, i.active_copies AS copies
+  const shortInstances = (copies: number) => Prisma.sql`
+    WITH short AS (
+      SELECT i.uuid, i.file_uuid, i.file_name, i.size, i.mime_type, i.active_copies AS copies
         FROM phoenix_kit_file_instances i
-       WHERE i.processing_status = 'completed' AND i.active_copies < ${copies}
-       ORDER BY i.uuid
-       LIMIT ${limit}`;
+       WHERE i.processing_status = 'completed' AND i.active_copies < ${copies})`;
+
+  /** Instances (of non-system and system files alike) with fewer active copies than the target, at most `limit`. */
+  async function shortfalls(limit = 10_000): Promise<ReplicaShortfall[]> {
+    const rows = await db.$queryRaw<
+      { uuid: string; file_uuid: string; file_name: string; size: bigint; mime_type: string; copies: number }[]
+    >`${shortInstances(await target())} SELECT * FROM short ORDER BY uuid LIMIT ${limit}`;
     return rows.map((r) => ({
-      instanceUuid: r.instance_uuid,
+      instanceUuid: r.uuid,
       fileUuid: r.file_uuid,
-      path: r.path,
+      path: r.file_name,
       size: Number(r.size),
       mimeType: r.mime_type,
       copies: r.copies,
     }));
   }
 
+  /**
+   * Files with an object below the target (a tile counts for the image it belongs to): how many, and the first
+   * `listed` by uuid. One statement.
+   */
+  async function underReplicatedFiles(listed = 100): Promise<{ count: number; fileUuids: string[] }> {
+    const [row] = await db.$queryRaw<{ count: number; file_uuids: string[] | null }[]>`
+      ${shortInstances(await target())},
+      files AS (SELECT DISTINCT coalesce(f.parent_file_uuid, f.uuid) AS uuid FROM short s JOIN phoenix_kit_files f ON f.uuid = s.file_uuid)
+      SELECT (SELECT count(*)::int FROM files) AS count,
+             (SELECT array_agg(uuid ORDER BY uuid) FROM (SELECT uuid FROM files ORDER BY uuid LIMIT ${listed}) first) AS file_uuids`;
+    return { count: row?.count ?? 0, fileUuids: row?.file_uuids ?? [] };
+  }
+
   return {
     target,
     shortfalls,
+    underReplicatedFiles,
 
     /**
      * Copies under-replicated objects to enabled buckets that lack them (chosen like new uploads), reading from any
