@@ -338,6 +338,40 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     expect((await serve(f.url)).status).toBe(200);
   });
 
+  test('trashing a trashed file again keeps its first trashedAt (the retention clock does not restart)', async () => {
+    const f = await upload(alice, 'trashed twice.bin');
+    await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+    const first = new Date('2026-01-02T03:04:05.000Z');
+    await db.file.update({ where: { uuid: f.uuid }, data: { trashedAt: first } });
+    const again = await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+    expect(again.data?.trashFile).toMatchObject({ data: { status: 'trashed', trashedAt: first.toISOString() } });
+    await remove(alice, f.uuid);
+  });
+
+  test.each([
+    ['trashFile', false],
+    ['restoreFile', true],
+  ] as const)('%s arriving while the file is being deleted: NotFoundError, nothing else', async (field, trashFirst) => {
+    const f = await upload(alice, `${field} vs delete.bin`, randomBytes(2500));
+    if (trashFirst) await execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers);
+    let pending: Promise<ExecutionResult<unknown>> = Promise.resolve({});
+    const copies = await db.fileLocation.findMany({ where: { path: blob(f) }, select: { bucketUuid: true, path: true } });
+    // the deletion holds the file row, as deleteFile does, while the trash or restore reads it and waits to write
+    await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${f.uuid}::uuid FOR UPDATE`;
+      pending =
+        field === 'trashFile'
+          ? execute(app, TrashDocument, { input: { uuid: f.uuid } }, alice.headers)
+          : execute(app, RestoreDocument, { input: { uuid: f.uuid } }, alice.headers);
+      await untilSomeoneWaitsForALock(backend);
+      await tx.file.delete({ where: { uuid: f.uuid } });
+    });
+    await app.services.files.releaseObjects(copies); // the bytes go after the deletion, as deleteFile's do
+    const result = await pending;
+    expect(result.errors).toBeUndefined();
+    expect(Object.values(result.data as Record<string, unknown>)[0]).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+  });
+
   test('deleteFile removes the rows and the bytes', async () => {
     const f = await upload(alice, 'delete-me.bin');
     const path = join(bucketRoot, blob(f));

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import type { Context } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
@@ -94,6 +95,13 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/** The changed file as the query asks for it; deleted since the change, it is a missing file. */
+async function reloadFile<Q extends object>(ctx: Context, query: Q, uuid: string) {
+  const file = await ctx.db.file.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
+  if (!file) throw new NotFoundError('File');
+  return file;
+}
+
 builder.mutationFields((t) => ({
   uploadFile: t.withAuth({ viewer: true }).field({
     type: UploadFilePayload,
@@ -115,7 +123,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: FileRefInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const file = await ctx.services.files.trash(ctx.viewer, input.uuid);
-      return ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: file.uuid } });
+      return reloadFile(ctx, query, file.uuid);
     },
   }),
   restoreFile: t.withAuth({ viewer: true }).prismaField({
@@ -124,7 +132,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: FileRefInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const file = await ctx.services.files.restore(ctx.viewer, input.uuid);
-      return ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: file.uuid } });
+      return reloadFile(ctx, query, file.uuid);
     },
   }),
   deleteFile: t.withAuth({ viewer: true }).field({

@@ -76,6 +76,12 @@ export type FileProcessingQueue = { enqueue(fileUuid: string): Promise<unknown> 
 
 export type FileServiceDeps = { db: Db; log: Logger; settings: SettingsService; buckets: BucketService; processing?: FileProcessingQueue };
 
+/** A file row gone between reading and writing it (deleted meanwhile) is a missing file. */
+function deletedMeanwhile(error: unknown): never {
+  if ((error as { code?: string }).code === 'P2025') throw new NotFoundError('File');
+  throw error;
+}
+
 export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
   async function maxUploadBytes(): Promise<number> {
     const mb = Number.parseInt((await settings.get('storage_max_upload_size_mb')) ?? '', 10);
@@ -401,15 +407,19 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       return file;
     },
 
+    /** Puts a file in the trash; trashing it again keeps the first `trashedAt` (the retention clock does not restart). */
     async trash(viewer: Viewer, uuid: string): Promise<File> {
       const file = await this.visibleFile(viewer, uuid);
-      return db.file.update({ where: { uuid: file.uuid }, data: { status: 'trashed', trashedAt: new Date() } });
+      if (file.status === 'trashed') return file;
+      return db.file.update({ where: { uuid: file.uuid }, data: { status: 'trashed', trashedAt: new Date() } }).catch(deletedMeanwhile);
     },
 
     async restore(viewer: Viewer, uuid: string): Promise<File> {
       const file = await this.visibleFile(viewer, uuid);
       if (file.status !== 'trashed') return file;
-      return db.file.update({ where: { uuid: file.uuid }, data: { status: restoredStatus(file.metadata), trashedAt: null } });
+      return db.file
+        .update({ where: { uuid: file.uuid }, data: { status: restoredStatus(file.metadata), trashedAt: null } })
+        .catch(deletedMeanwhile);
     },
 
     /**
