@@ -291,7 +291,7 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
     });
 
     test.each<[string, Omit<UpdateBucketInput, 'uuid'>]>([
-      ['provider', { provider: 's3', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 'SK' }],
+      ['provider', { provider: 's3', endpoint: 'https://s3.example.com', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 'SK' }],
       ['endpoint', { endpoint: 'buckets/elsewhere' }],
       ['endpoint cleared', { endpoint: null }],
       ['region', { region: 'eu-central-1' }],

@@ -205,6 +205,10 @@ describe.each(backends)('buckets on %s', (_name, open) => {
       ['fractional max size', { maxSizeMb: 1.5 }, 'maxSizeMb'],
       ['unknown access type', { accessType: 'world' }, 'accessType'],
       ['javascript: CDN URL', { cdnUrl: 'javascript:alert(1)' }, 'cdnUrl'],
+      ['a CDN URL with a bad host', { cdnUrl: 'https://%zz' }, 'cdnUrl'],
+      ['a CDN URL with a port out of range', { cdnUrl: 'http://cdn:99999' }, 'cdnUrl'],
+      ['s3 with an endpoint of a bad host', { provider: 's3', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 'SK', endpoint: 'http://%%%' }, 'endpoint'],
+      ['s3 with an endpoint port out of range', { provider: 's3', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 'SK', endpoint: 'http://x:99999' }, 'endpoint'],
       ['secret key over 1024 characters', { provider: 's3', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 's'.repeat(1025) }, 'secretAccessKey'],
       ['a path prefix that climbs out', { pathPrefix: '../../escape' }, 'pathPrefix'],
       ['a path prefix with a dot segment inside', { pathPrefix: 'a/../../b' }, 'pathPrefix'],
@@ -224,6 +228,8 @@ describe.each(backends)('buckets on %s', (_name, open) => {
       ['empty name', { name: '' }, 'name'],
       ['unknown provider', { provider: 'dropbox' }, 'provider'],
       ['zero max size', { maxSizeMb: 0 }, 'maxSizeMb'],
+      ['clearing the provider', { provider: null }, 'provider'],
+      ['switching a local bucket to s3 with its directory as endpoint', { provider: 's3', bucketName: 'b', accessKeyId: 'AK', secretAccessKey: 'SK' }, 'endpoint'],
     ])('updateBucket: %s', async (_label, changes, path) => {
       const target = await create({ name: uniqueName('Stable'), provider: 'local', endpoint: `buckets/${randomUUID()}` });
       const before = await snapshot();

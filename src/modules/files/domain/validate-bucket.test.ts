@@ -3,9 +3,10 @@ import { connectionChanges, defaultForcePathStyle, validateBucket, type BucketIn
 
 const s3: BucketInput = { name: 'Archive', provider: 's3', bucketName: 'archive', accessKeyId: 'AK', secretAccessKey: 'SK' };
 const existingS3 = { provider: 's3', bucketName: 'archive', accessKeyId: 'AK', secretAccessKey: 'v1:…' };
+const localExisting = { provider: 'local', endpoint: 'buckets/disk', bucketName: null, accessKeyId: null, secretAccessKey: null };
 
 describe('validateBucket', () => {
-  test.each<[string, BucketInput, typeof existingS3 | null, string[]]>([
+  test.each<[string, BucketInput, Parameters<typeof validateBucket>[1], string[]]>([
     ['local needs no credentials', { name: 'Disk', provider: 'local', endpoint: '/srv/media' }, null, []],
     ['s3 with keys', s3, null, []],
     ['r2 with endpoint', { ...s3, provider: 'r2', endpoint: 'https://acc.r2.cloudflarestorage.com' }, null, []],
@@ -22,6 +23,17 @@ describe('validateBucket', () => {
     ['update keeps stored keys', { priority: 3 }, existingS3, []],
     ['update clearing the secret', { secretAccessKey: null }, existingS3, ['accessKeyId']],
     ['update to an empty name', { name: ' ' }, existingS3, ['name']],
+    ['endpoint with a bad host', { ...s3, endpoint: 'http://%%%' }, null, ['endpoint']],
+    ['endpoint with a port out of range', { ...s3, endpoint: 'http://minio:99999' }, null, ['endpoint']],
+    ['endpoint of another scheme', { ...s3, endpoint: 'ftp://minio:9000' }, null, ['endpoint']],
+    ['endpoint with a port', { ...s3, endpoint: 'http://127.0.0.1:9000' }, null, []],
+    ['CDN URL with a bad host', { name: 'x', provider: 'local', cdnUrl: 'https://%zz' }, null, ['cdnUrl']],
+    ['CDN URL with a port out of range', { name: 'x', provider: 'local', cdnUrl: 'http://cdn:99999' }, null, ['cdnUrl']],
+    ['CDN URL with a path', { name: 'x', provider: 'local', cdnUrl: 'https://cdn.example.com/media/' }, null, []],
+    ['update clearing the provider', { provider: null }, existingS3, ['provider']],
+    ['a local bucket turned S3 keeps its directory as endpoint', { ...s3, name: undefined }, localExisting, ['endpoint']],
+    ['a local bucket turned S3 with a URL', { ...s3, name: undefined, endpoint: 'https://s3.example.com' }, localExisting, []],
+    ['a local bucket turned AWS S3 (no endpoint)', { ...s3, name: undefined, endpoint: null }, localExisting, []],
   ])('%s', (_name, input, existing, paths) => {
     expect(validateBucket(input, existing).map((i) => i.path)).toEqual(paths);
   });

@@ -22,7 +22,24 @@ export type BucketInput = {
   forcePathStyle?: boolean | null;
 };
 
-type Existing = { provider: string; bucketName: string | null; accessKeyId: string | null; secretAccessKey: string | null };
+type Existing = {
+  provider: string;
+  endpoint?: string | null;
+  bucketName: string | null;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+};
+
+/** An absolute http(s) URL with a host (and a port, if any, in range), as `new URL` and the S3 client read it. */
+function isHttpUrl(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false; // a bad host (`http://%%%`) or port (`:99999`) among others
+  }
+}
 
 const TEXT_FIELDS = ['name', 'region', 'endpoint', 'bucketName', 'accessKeyId', 'cdnUrl', 'pathPrefix'] as const;
 
@@ -38,7 +55,9 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
   if (existing === null || input.name !== undefined) {
     if (!input.name?.trim()) issues.push({ path: 'name', message: 'is required' });
   }
-  if (!merged.provider || !(BUCKET_PROVIDERS as readonly string[]).includes(merged.provider)) {
+  if (input.provider === null && existing !== null) {
+    issues.push({ path: 'provider', message: 'cannot be cleared' });
+  } else if (!merged.provider || !(BUCKET_PROVIDERS as readonly string[]).includes(merged.provider)) {
     issues.push({ path: 'provider', message: `must be one of ${BUCKET_PROVIDERS.join(', ')}` });
   }
   for (const field of TEXT_FIELDS) {
@@ -63,7 +82,7 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
   if (input.maxSizeMb != null && (!Number.isSafeInteger(input.maxSizeMb) || input.maxSizeMb <= 0)) {
     issues.push({ path: 'maxSizeMb', message: 'must be a whole number > 0' });
   }
-  if (input.cdnUrl && !/^https?:\/\/[^\s]+$/.test(input.cdnUrl)) {
+  if (input.cdnUrl && !isHttpUrl(input.cdnUrl)) {
     issues.push({ path: 'cdnUrl', message: 'must be an http(s) URL' });
   }
   if (merged.provider && ['s3', 'b2', 'r2'].includes(merged.provider)) {
@@ -71,9 +90,9 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
     if (!merged.accessKeyId?.trim() || !merged.hasSecret) {
       issues.push({ path: 'accessKeyId', message: 'an access key id and secret access key are required' });
     }
-    if (input.endpoint && !/^https?:\/\/[^\s]+$/.test(input.endpoint)) {
-      issues.push({ path: 'endpoint', message: 'must be an http(s) URL' });
-    }
+    // the endpoint kept from before counts too: a local bucket turned S3 keeps its directory unless a URL is given
+    const endpoint = (input.endpoint !== undefined ? input.endpoint : existing?.endpoint)?.trim();
+    if (endpoint && !isHttpUrl(endpoint)) issues.push({ path: 'endpoint', message: 'must be an http(s) URL' });
   }
   return issues;
 }
