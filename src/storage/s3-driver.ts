@@ -36,6 +36,8 @@ import { assertStorageKey, InvalidStorageKeyError, keyProblem, MAX_KEY_BYTES, ty
 export type S3Provider = 's3' | 'b2' | 'r2' | 'tigris';
 
 const MiB = 1024 * 1024;
+/** The longest a health check waits for the bucket's answer. */
+export const HEALTH_CHECK_MS = 5_000;
 
 /** Transfer tuning; defaults keep memory per upload near (queueSize + 1) × partSize. */
 export type S3Tuning = Readonly<{
@@ -361,9 +363,13 @@ export class S3Driver implements StorageDriver {
 
   async healthCheck(): Promise<HealthResult> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      // bounded as a whole (retries included): a server that takes connections but never answers is reported, not waited on
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(HEALTH_CHECK_MS) });
       return { ok: true };
     } catch (error) {
+      if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+        return { ok: false, reason: `no answer within ${HEALTH_CHECK_MS / 1000} s` };
+      }
       const mapped = mapS3Error(error);
       if (mapped instanceof StorageUnavailableError) return { ok: false, reason: mapped.reason };
       const e = error as SdkError;

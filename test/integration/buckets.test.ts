@@ -1,10 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { print, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
+import { HEALTH_CHECK_MS } from '../../src/storage/s3-driver.js';
 import type { CreateBucketInput, UpdateBucketInput } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, grantRole, signUp, type TestUser } from '../helpers/accounts.js';
@@ -333,17 +336,24 @@ describe.each(backends)('buckets on %s', (_name, open) => {
 
   test('an unreachable bucket is reported with a reason without failing the query', async () => {
     const down = await create(s3Input({ name: uniqueName('Down'), endpoint: 'http://127.0.0.1:9' }));
+    // takes connections, never answers
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const mute = await create(s3Input({ name: uniqueName('Mute'), endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }));
     const fileAsRoot = join(dataDir, `not-a-dir-${randomUUID()}`);
     await writeFile(fileAsRoot, 'a file, not a directory');
     const broken = await create({ name: uniqueName('Broken local'), provider: 'local', endpoint: fileAsRoot });
     const up = await create(s3Input({ name: uniqueName('Up') }));
-    const buckets = await listed();
-    for (const uuid of [down.uuid, broken.uuid]) {
+    const buckets = await listed(); // without a bound, the silent one would hold the query for minutes (3 × 60 s)
+    silent.closeAllConnections();
+    silent.close();
+    for (const uuid of [down.uuid, broken.uuid, mute.uuid]) {
       const status = buckets.get(uuid)?.status;
       expect(status?.reachable).toBe(false);
       expect(status?.reason).toMatch(/\S/);
       expect(status?.reason).not.toContain(s3.credentials.secretAccessKey);
     }
+    expect(buckets.get(mute.uuid)?.status?.reason).toBe(`no answer within ${HEALTH_CHECK_MS / 1000} s`);
     expect(buckets.get(up.uuid)?.status).toEqual({ reachable: true, reason: null });
     expect([...buckets.values()].find((b) => b.name === 'Local Storage')?.status).toEqual({ reachable: true, reason: null });
   });
