@@ -395,6 +395,41 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       expect(placed(result)).toEqual(['local']);
       expect(await smallUsed()).toBeLessThanOrEqual(MiB);
     });
+
+    test('uploads at once never overfill a bucket together: those that no longer fit go to the next one', async () => {
+      await freshSmall();
+      await setCopies(1);
+      await layout({ local: { priority: 2 }, a: { priority: 3 }, b: { priority: 4 } });
+      // each fits the empty bucket alone (Content-Length known); two fit together
+      const uploads = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(randomBytes(400 * KiB), `together ${i}.bin`, 'raw')));
+      expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+      expect(uploads.filter(inSmall)).toHaveLength(2);
+      expect(uploads.filter((u) => placed(u).includes('local'))).toHaveLength(4);
+      // afterEach: no temp object and no unrecorded copy is left in any bucket
+    });
+
+    test('a repair copying many objects at once never overfills a bucket', async () => {
+      await freshSmall();
+      await app.services.buckets.update(small, { enabled: false });
+      await setCopies(1);
+      await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+      const files = [];
+      for (let i = 0; i < 6; i++) files.push(await upload(randomBytes(400 * KiB), `repaired ${i}.bin`));
+      await setCopies(2);
+      await app.services.buckets.update(small, { enabled: true });
+      try {
+        // 2.4 MiB of copies to make, and every file of earlier tests is short of one now too: the repair copies what fits
+        const report = await app.services.replication.repair();
+        expect(await smallUsed()).toBeLessThanOrEqual(MiB);
+        expect(report.copiesAdded).toBeGreaterThan(0);
+        expect(await db.fileLocation.count({ where: { bucketUuid: small } })).toBeGreaterThan(0);
+        // the copies that did not fit are gone again (afterEach: every object in a bucket has its row)
+      } finally {
+        await setCopies(1);
+        for (const f of files) await app.services.files.remove(null, f.file.uuid);
+        await layout({ a: {}, b: {} });
+      }
+    });
   });
 
   test('one S3 server down: reads fail over, uploads succeed under-replicated, health lists them, repair restores 2 copies', async () => {

@@ -103,6 +103,28 @@ function connectionInUse(copies: number, fields: readonly ConnectionField[]): Bu
   );
 }
 
+/**
+ * Of `buckets`, those without room for `size` more bytes under their `max_size_mb`, read in the caller's transaction
+ * under a per-bucket lock held until it ends: writers recording new bytes (uploads, repairs) take their turns, so
+ * simultaneous ones cannot together overfill a bucket that each alone would fit. Unlimited buckets cost nothing.
+ */
+export async function bucketsWithoutRoom(
+  tx: Prisma.TransactionClient,
+  buckets: readonly { uuid: string; maxSizeMb: bigint | number | null }[],
+  size: number,
+): Promise<Set<string>> {
+  const limited = [...new Set(buckets.filter((b) => b.maxSizeMb !== null).map((b) => b.uuid))].sort();
+  if (limited.length === 0) return new Set();
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('phoenix_kit_bucket_room:' || u)) FROM unnest(${limited}::text[]) AS u`;
+  const rows = await tx.$queryRaw<{ uuid: string; full: boolean }[]>`
+    SELECT b.uuid::text AS uuid,
+           COALESCE((SELECT SUM(u.bytes) FROM phoenix_kit_bucket_usage u WHERE u.bucket_uuid = b.uuid), 0) + ${size}
+             > b.max_size_mb * 1048576 AS full
+      FROM phoenix_kit_buckets b
+     WHERE b.uuid = ANY(${limited}::uuid[]) AND b.max_size_mb IS NOT NULL`;
+  return new Set(rows.filter((r) => r.full).map((r) => r.uuid));
+}
+
 /** Buckets: admin CRUD with encrypted secrets, usage from the ledger the database keeps, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
   const { db, log, secretKey } = deps;

@@ -11,7 +11,7 @@ import type { StorageDriver } from '../../storage/storage-driver.js';
 import { StorageRangeNotSatisfiableError, StorageUnavailableError } from '../../storage/storage-errors.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
+import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { uploadContentType } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
 import { sanitizeFileName } from './domain/file-name.js';
@@ -83,6 +83,8 @@ function deletedMeanwhile(error: unknown): never {
 }
 
 export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
+  /** Bytes this process's uploads are writing to each bucket right now (by Content-Length), counted as used. */
+  const reserved = new Map<string, number>();
   async function maxUploadBytes(): Promise<number> {
     const mb = Number.parseInt((await settings.get('storage_max_upload_size_mb')) ?? '', 10);
     return (Number.isFinite(mb) && mb > 0 ? mb : 500) * MiB;
@@ -261,142 +263,164 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         settings.get('storage_redundancy_copies'),
         buckets.enabledWithUsage(),
       ]);
-      const pool = candidates.map(asCandidate);
+      // what uploads of this process are writing right now counts as used: simultaneous ones spread over the buckets
+      // instead of all choosing the same one (the room is checked again when the copy is recorded)
+      const pool = candidates.map((c) => asCandidate({ ...c, usedBytes: c.usedBytes + (reserved.get(c.uuid) ?? 0) }));
       const copies = clampCopies(copiesSetting);
       // without a Content-Length the size is unknown: prefer buckets that can take the largest allowed upload, else
       // any enabled one (the real size is checked against capacity once it is known)
       let selection = selectBuckets(pool, { fileSize: sizeHint > 0 ? Math.min(sizeHint, maxBytes) : maxBytes, copies });
       if (selection.kind === 'none' && sizeHint <= 0) selection = selectBuckets(pool, { fileSize: 0, copies });
       const targets: Target[] = [];
-      for (const { row } of selection.kind === 'none' ? [] : selection.buckets) {
+      const reservation = sizeHint > 0 ? Math.min(sizeHint, maxBytes) : 0;
+      const reservedIn = selection.kind === 'none' ? [] : selection.buckets.map((b) => b.uuid);
+      for (const uuid of reservedIn) reserved.set(uuid, (reserved.get(uuid) ?? 0) + reservation);
+      try {
+        for (const { row } of selection.kind === 'none' ? [] : selection.buckets) {
+          try {
+            targets.push({ bucket: row, driver: buckets.driverFor(row) });
+          } catch (error) {
+            log.warn({ err: error, bucket: row.uuid }, 'bucket cannot be opened; skipped');
+          }
+        }
+        // with nowhere to write, the body is still read and hashed: bytes already stored need no bucket (a duplicate, or
+        // another user's bytes); anything else is refused once the hash is known
+        let unavailable: string | null = null;
+        if (selection.kind === 'none') unavailable = selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket';
+        else if (targets.length === 0) unavailable = 'no selected bucket could be opened';
+
+        let detected: Awaited<ReturnType<typeof detectType>>;
         try {
-          targets.push({ bucket: row, driver: buckets.driverFor(row) });
-        } catch (error) {
-          log.warn({ err: error, bucket: row.uuid }, 'bucket cannot be opened; skipped');
+          detected = await detectType(input);
+        } catch {
+          throw new InvalidUploadError('The upload was interrupted');
         }
-      }
-      // with nowhere to write, the body is still read and hashed: bytes already stored need no bucket (a duplicate, or
-      // another user's bytes); anything else is refused once the hash is known
-      let unavailable: string | null = null;
-      if (selection.kind === 'none') unavailable = selection.reason === 'no-capacity' ? 'all buckets are full' : 'no enabled bucket';
-      else if (targets.length === 0) unavailable = 'no selected bucket could be opened';
+        const originalFileName = sanitizeFileName(source.filename);
+        const { mime: mimeType, ext, fileType } = uploadContentType(detected.type, originalFileName, detected.text);
+        const hasher = new HashingStream({ maxBytes });
+        const tempKey = storageKey('tmp', randomUUID());
 
-      let detected: Awaited<ReturnType<typeof detectType>>;
-      try {
-        detected = await detectType(input);
-      } catch {
-        throw new InvalidUploadError('The upload was interrupted');
-      }
-      const originalFileName = sanitizeFileName(source.filename);
-      const { mime: mimeType, ext, fileType } = uploadContentType(detected.type, originalFileName, detected.text);
-      const hasher = new HashingStream({ maxBytes });
-      const tempKey = storageKey('tmp', randomUUID());
+        const { landed, sourceError } = await writeToTargets(detected.stream, hasher, targets, tempKey, mimeType);
+        if (sourceError || !hasher.digest) {
+          await dropObjects(landed, tempKey);
+          if (sourceError instanceof BucketUnavailableError) throw sourceError;
+          if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
+          throw new InvalidUploadError('The upload was interrupted');
+        }
+        const { sha256, size } = hasher.digest;
+        // the size was only estimated when buckets were chosen: drop copies in buckets the file would overflow
+        const overflowing = landed.filter((t) => freeBytes(asCandidate(t.bucket)) < size);
+        if (overflowing.length > 0) {
+          await dropObjects(overflowing, tempKey);
+          landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));
+        }
+        if (landed.length === 0) unavailable ??= overflowing.length > 0 ? 'all buckets are full' : 'every bucket failed while writing';
+        const key = blobKey(sha256);
+        const dedupKey = userFileChecksum(viewer.uuid, sha256);
+        // 'processing' until the job has made the variants / read the metadata; files that get neither are done now
+        const status = processing ? initialStatusFor({ fileType, mimeType }) : 'active';
 
-      const { landed, sourceError } = await writeToTargets(detected.stream, hasher, targets, tempKey, mimeType);
-      if (sourceError || !hasher.digest) {
-        await dropObjects(landed, tempKey);
-        if (sourceError instanceof BucketUnavailableError) throw sourceError;
-        if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
-        throw new InvalidUploadError('The upload was interrupted');
-      }
-      const { sha256, size } = hasher.digest;
-      // the size was only estimated when buckets were chosen: drop copies in buckets the file would overflow
-      const overflowing = landed.filter((t) => freeBytes(asCandidate(t.bucket)) < size);
-      if (overflowing.length > 0) {
-        await dropObjects(overflowing, tempKey);
-        landed.splice(0, landed.length, ...landed.filter((t) => !overflowing.includes(t)));
-      }
-      if (landed.length === 0) unavailable ??= overflowing.length > 0 ? 'all buckets are full' : 'every bucket failed while writing';
-      const key = blobKey(sha256);
-      const dedupKey = userFileChecksum(viewer.uuid, sha256);
-      // 'processing' until the job has made the variants / read the metadata; files that get neither are done now
-      const status = processing ? initialStatusFor({ fileType, mimeType }) : 'active';
-
-      // every bucket a promotion was tried in: on failure its object at `key` goes unless a row points at it
-      let tried: StoredObject[] = [];
-      let unmoved: Target[] = [];
-      let stale: Target[] = [];
-      /** Promotes the temp object in every target; those where that fails are dropped, and at least one must work. */
-      const promoteTracked = async (targets: readonly Target[]) => {
-        if (targets.length === 0) throw new BucketUnavailableError(unavailable ?? 'no bucket holds the upload');
-        tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
-        const moved = await promote(targets, tempKey, key);
-        unmoved = targets.filter((t) => !moved.includes(t));
-        if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
-        return moved;
-      };
-      try {
-        const result = await db.$transaction(
-          async (tx) => {
-            await lockObjects(tx, [key]);
-            const { mine, donor } = await findStored(tx, dedupKey, key, sha256);
-            if (mine) {
-              // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file.
-              // A deletion takes the file row, then the object locks; this holds the object lock, so it does not wait for
-              // the row (that could deadlock): a file being deleted right now is an UploadConflictError
-              const restored = restoredStatus(mine.metadata);
-              if (mine.status === 'trashed') {
-                await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${mine.uuid}::uuid FOR UPDATE NOWAIT`;
-                await tx.file.update({ where: { uuid: mine.uuid }, data: { status: restored, trashedAt: null } });
+        // every bucket a promotion was tried in: on failure its object at `key` goes unless a row points at it
+        let tried: StoredObject[] = [];
+        let unmoved: Target[] = [];
+        let stale: Target[] = [];
+        let full: Target[] = [];
+        /**
+         * Promotes the temp object in every target that still has room (uploads running at once may have filled a
+         * bucket since it was chosen); those where that fails are dropped, and at least one must work.
+         */
+        const promoteTracked = async (tx: Prisma.TransactionClient, candidates: readonly Target[]) => {
+          const noRoom = await bucketsWithoutRoom(tx, candidates.map((t) => t.bucket), size);
+          full = candidates.filter((t) => noRoom.has(t.bucket.uuid));
+          const targets = candidates.filter((t) => !noRoom.has(t.bucket.uuid));
+          if (candidates.length > 0 && targets.length === 0) unavailable = 'all buckets are full';
+          if (targets.length === 0) throw new BucketUnavailableError(unavailable ?? 'no bucket holds the upload');
+          tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
+          const moved = await promote(targets, tempKey, key);
+          unmoved = targets.filter((t) => !moved.includes(t));
+          if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
+          return moved;
+        };
+        try {
+          const result = await db.$transaction(
+            async (tx) => {
+              await lockObjects(tx, [key]);
+              const { mine, donor } = await findStored(tx, dedupKey, key, sha256);
+              if (mine) {
+                // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file.
+                // A deletion takes the file row, then the object locks; this holds the object lock, so it does not wait for
+                // the row (that could deadlock): a file being deleted right now is an UploadConflictError
+                const restored = restoredStatus(mine.metadata);
+                if (mine.status === 'trashed') {
+                  await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${mine.uuid}::uuid FOR UPDATE NOWAIT`;
+                  await tx.file.update({ where: { uuid: mine.uuid }, data: { status: restored, trashedAt: null } });
+                }
+                const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? restored : mine.status };
+                if (mine.activeCopies > 0 || !mine.originalUuid) return { file, duplicate: true, reused: true };
+                // every stored copy of the file is lost: the bytes just received put it back
+                const moved = await promoteTracked(tx, landed);
+                const recorded = await relinkCopies(tx, mine.originalUuid, key, moved.map(placement));
+                stale = moved.filter((t) => !recorded.includes(t.bucket.uuid));
+                if (recorded.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
+                return { file, duplicate: true, reused: false };
               }
-              const file = { uuid: mine.uuid, status: mine.status === 'trashed' ? restored : mine.status };
-              if (mine.activeCopies > 0 || !mine.originalUuid) return { file, duplicate: true, reused: true };
-              // every stored copy of the file is lost: the bytes just received put it back
-              const moved = await promoteTracked(landed);
-              const recorded = await relinkCopies(tx, mine.originalUuid, key, moved.map(placement));
-              stale = moved.filter((t) => !recorded.includes(t.bucket.uuid));
-              if (recorded.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
-              return { file, duplicate: true, reused: false };
-            }
-            // bytes another user already stored: link to their copies, store nothing new; else promote the new object
-            const locations = donor.length > 0 ? donor : (await promoteTracked(landed)).map(placement);
-            const file = await insertOriginal(tx, {
-              originalFileName,
-              fileName: `${sha256}.${ext}`,
-              filePath: key.slice(0, key.lastIndexOf('/')),
-              mimeType,
-              fileType,
-              ext,
-              sha256,
-              dedupKey,
-              size,
-              status,
-              userUuid: viewer.uuid,
-              key,
-              locations,
+              // bytes another user already stored: link to their copies, store nothing new; else promote the new object
+              const locations = donor.length > 0 ? donor : (await promoteTracked(tx, landed)).map(placement);
+              const file = await insertOriginal(tx, {
+                originalFileName,
+                fileName: `${sha256}.${ext}`,
+                filePath: key.slice(0, key.lastIndexOf('/')),
+                mimeType,
+                fileType,
+                ext,
+                sha256,
+                dedupKey,
+                size,
+                status,
+                userUuid: viewer.uuid,
+                key,
+                locations,
+              });
+              // a bucket re-pointed or removed since the bytes went through it: that copy is not recorded, and goes
+              if (donor.length === 0) stale = landed.filter((t) => !unmoved.includes(t) && !file.buckets.includes(t.bucket.uuid));
+              if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
+              return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
+            },
+            { timeout: 120_000, maxWait: 60_000 },
+          );
+          if (result.reused) await dropObjects(landed, tempKey);
+          else if (full.length > 0) await dropObjects(full, tempKey); // no room left by the time it was recorded
+          if (unmoved.length > 0) {
+            // copies that could not be promoted: the file is under-replicated, and their leftovers go
+            await dropObjects(unmoved, tempKey);
+            await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
+          }
+          // through the driver the bytes were written with: the bucket row no longer leads there
+          if (stale.length > 0) await dropObjects(stale, key);
+          log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
+          if (processing && result.file.status === 'processing') {
+            // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper
+            await processing.enqueue(result.file.uuid).catch((error: unknown) => {
+              log.error({ err: error, fileUuid: result.file.uuid }, 'file processing not queued; the sweeper will retry');
             });
-            // a bucket re-pointed or removed since the bytes went through it: that copy is not recorded, and goes
-            if (donor.length === 0) stale = landed.filter((t) => !unmoved.includes(t) && !file.buckets.includes(t.bucket.uuid));
-            if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
-            return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
-          },
-          { timeout: 120_000, maxWait: 60_000 },
-        );
-        if (result.reused) await dropObjects(landed, tempKey);
-        if (unmoved.length > 0) {
-          // copies that could not be promoted: the file is under-replicated, and their leftovers go
-          await dropObjects(unmoved, tempKey);
-          await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
+          }
+          return { file: result.file, duplicate: result.duplicate };
+        } catch (error) {
+          // nothing committed: remove the temps and any object promoted for this upload that no row references (in a
+          // bucket that leads elsewhere now, through the driver that wrote it)
+          await dropObjects(landed, tempKey);
+          await dropObjects(stale, key);
+          await releaseObjects(tried.filter((o) => !stale.some((t) => t.bucket.uuid === o.bucketUuid)));
+          if (isForeignKeyViolation(error)) throw new BucketUnavailableError('a selected bucket was removed during the upload; try again');
+          if (driverErrorCode(error) === LOCK_NOT_AVAILABLE) throw new UploadConflictError();
+          throw error;
         }
-        // through the driver the bytes were written with: the bucket row no longer leads there
-        if (stale.length > 0) await dropObjects(stale, key);
-        log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
-        if (processing && result.file.status === 'processing') {
-          // after commit: the job must find the row; a lost enqueue is picked up by the stale-processing sweeper
-          await processing.enqueue(result.file.uuid).catch((error: unknown) => {
-            log.error({ err: error, fileUuid: result.file.uuid }, 'file processing not queued; the sweeper will retry');
-          });
+      } finally {
+        for (const uuid of reservedIn) {
+          const left = (reserved.get(uuid) ?? 0) - reservation;
+          if (left > 0) reserved.set(uuid, left);
+          else reserved.delete(uuid);
         }
-        return { file: result.file, duplicate: result.duplicate };
-      } catch (error) {
-        // nothing committed: remove the temps and any object promoted for this upload that no row references (in a
-        // bucket that leads elsewhere now, through the driver that wrote it)
-        await dropObjects(landed, tempKey);
-        await dropObjects(stale, key);
-        await releaseObjects(tried.filter((o) => !stale.some((t) => t.bucket.uuid === o.bucketUuid)));
-        if (isForeignKeyViolation(error)) throw new BucketUnavailableError('a selected bucket was removed during the upload; try again');
-        if (driverErrorCode(error) === LOCK_NOT_AVAILABLE) throw new UploadConflictError();
-        throw error;
       }
     },
 

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import { asCandidate, type BucketService, type BucketWithUsage } from './bucket.service.js';
+import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
 import { lockObjects, type FileService } from './file.service.js';
 import { bucketConnection, CONNECTION_OF_B } from './upload-rows.js';
@@ -133,6 +133,8 @@ export function createReplicationService(deps: {
               if (repointed) return false;
               // an object that was already there may have been swept since it was seen: only a present one is recorded
               if (!written && !(await whole())) return false;
+              // repairs (and uploads) running at once may have filled the bucket since it was chosen
+              if ((await bucketsWithoutRoom(tx, [bucket], item.size)).size > 0) return false;
               const existing = await tx.fileLocation.findFirst({
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });
