@@ -396,6 +396,19 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       expect(await smallUsed()).toBeLessThanOrEqual(MiB);
     });
 
+    test('a file that fills the bucket to the byte fits, though the whole request (its other parts too) is larger', async () => {
+      await freshSmall();
+      await setCopies(1);
+      await layout({ local: { enabled: false }, a: { enabled: false }, b: { enabled: false } });
+      try {
+        const exact = await upload(randomBytes(MiB - 256), 'nearly a MiB.bin', 'raw');
+        expect(placed(exact)).toEqual(['small']);
+        expect(await smallUsed()).toBe(MiB - 256);
+      } finally {
+        await layout({ local: {}, a: {}, b: {} });
+      }
+    });
+
     test('uploads at once never overfill a bucket together: those that no longer fit go to the next one', async () => {
       await freshSmall();
       await setCopies(1);

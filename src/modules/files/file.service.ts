@@ -82,6 +82,9 @@ function deletedMeanwhile(error: unknown): never {
   throw error;
 }
 
+/** What the parts of an upload request other than the file take at most, as far as choosing buckets goes. */
+export const MULTIPART_SLACK_BYTES = 64 * 1024;
+
 export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
   /** Bytes this process's uploads are writing to each bucket right now (by Content-Length), counted as used. */
   const reserved = new Map<string, number>();
@@ -267,11 +270,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       // instead of all choosing the same one (the room is checked again when the copy is recorded)
       const pool = candidates.map((c) => asCandidate({ ...c, usedBytes: c.usedBytes + (reserved.get(c.uuid) ?? 0) }));
       const copies = clampCopies(copiesSetting);
-      // without a Content-Length the size is unknown: prefer buckets that can take the largest allowed upload, else
-      // any enabled one (the real size is checked against capacity once it is known)
-      let selection = selectBuckets(pool, { fileSize: sizeHint > 0 ? Math.min(sizeHint, maxBytes) : maxBytes, copies });
+      // the file is the request less its other parts (operations, map, part headers, boundaries: rarely above
+      // MULTIPART_SLACK_BYTES). Without a Content-Length the size is unknown: prefer buckets that can take the largest
+      // allowed upload, else any enabled one. Either way the real size is checked against capacity once it is known.
+      const estimate = sizeHint > 0 ? Math.min(Math.max(sizeHint - MULTIPART_SLACK_BYTES, 0), maxBytes) : 0;
+      let selection = selectBuckets(pool, { fileSize: sizeHint > 0 ? estimate : maxBytes, copies });
       if (selection.kind === 'none' && sizeHint <= 0) selection = selectBuckets(pool, { fileSize: 0, copies });
       const targets: Target[] = [];
+      // the whole request at most: others keep room for it (they may then pass a bucket by a little; never overfill it)
       const reservation = sizeHint > 0 ? Math.min(sizeHint, maxBytes) : 0;
       const reservedIn = selection.kind === 'none' ? [] : selection.buckets.map((b) => b.uuid);
       for (const uuid of reservedIn) reserved.set(uuid, (reserved.get(uuid) ?? 0) + reservation);
