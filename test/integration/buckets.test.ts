@@ -326,6 +326,18 @@ describe.each(backends)('buckets on %s', (_name, open) => {
       expect(await signingCredentials(bucket.uuid)).toMatchObject({ secretAccessKey: second });
     });
 
+    test('a legacy plaintext secret (stored before encryption) works, and the next update of the bucket encrypts it', async () => {
+      const legacy = `legacy-${randomBytes(8).toString('hex')}`;
+      const bucket = await create(s3Input({ secretAccessKey: 'to be replaced' }));
+      await db.bucket.update({ where: { uuid: bucket.uuid }, data: { secretAccessKey: legacy } });
+      expect(await signingCredentials(bucket.uuid)).toMatchObject({ secretAccessKey: legacy });
+      await execute(app, UpdateDocument, { input: { uuid: bucket.uuid, priority: 7 } }, admin.headers);
+      const stored = (await db.bucket.findUniqueOrThrow({ where: { uuid: bucket.uuid } })).secretAccessKey;
+      expect(stored).toMatch(/^v1:/);
+      expect(stored).not.toContain(legacy);
+      expect(await signingCredentials(bucket.uuid)).toMatchObject({ secretAccessKey: legacy });
+    });
+
     test('the same plaintext encrypts differently each time (random IV)', async () => {
       const a = await create(s3Input({ secretAccessKey: 'same-secret' }));
       const b = await create(s3Input({ secretAccessKey: 'same-secret' }));

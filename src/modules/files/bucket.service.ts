@@ -177,8 +177,12 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     }
   }
 
-  function secretData(input: BucketInput) {
-    if (input.secretAccessKey === undefined) return {};
+  /** The secret to write: the given one encrypted; none given, a stored legacy plaintext one is encrypted now. */
+  function secretData(input: BucketInput, stored: string | null = null) {
+    if (input.secretAccessKey === undefined) {
+      const legacy = stored ? openStoredSecret(stored, secretKey) : null;
+      return legacy?.reencrypt ? { secretAccessKey: encryptSecret(legacy.plaintext, secretKey) } : {};
+    }
     return { secretAccessKey: input.secretAccessKey ? encryptSecret(input.secretAccessKey, secretKey) : null };
   }
 
@@ -247,7 +251,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
             ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
             ...(input.bucketName !== undefined ? { bucketName: input.bucketName } : {}),
             ...(input.accessKeyId !== undefined ? { accessKeyId: input.accessKeyId } : {}),
-            ...secretData(input),
+            ...secretData(input, existing.secretAccessKey),
             ...(input.cdnUrl !== undefined ? { cdnUrl: input.cdnUrl } : {}),
             ...(input.pathPrefix !== undefined ? { pathPrefix: input.pathPrefix } : {}),
             ...(input.enabled != null ? { enabled: input.enabled } : {}),
