@@ -53,6 +53,10 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
           (Object.assign(Readable.from((req.body ?? []) as AsyncIterable<Uint8Array>), {
             headers: Object.fromEntries(req.headers),
           }) as unknown as IncomingMessage);
+        // the media type is case-insensitive (`Multipart/Form-Data`), the parser looks for it in lower case; the
+        // boundary after it is case-sensitive and stays as sent
+        const contentType = source.headers['content-type'];
+        if (contentType) source.headers['content-type'] = contentType.replace(/^[^;]*/, (type) => type.trim().toLowerCase());
         try {
           // the response is only watched for "close"; an emitter stands in when there is no node response
           const params = await processRequest(source, new EventEmitter() as unknown as ServerResponse, { maxFiles: opts.maxFiles });

@@ -18,6 +18,7 @@ import {
   generatedBytes,
   httpGet,
   listTree,
+  multipartBuffer,
   multipartFrame,
   pathOf,
   PNG_1X1,
@@ -347,6 +348,41 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
     expect(await sha256OfFile(join(bucketRoot, blobPath(source.sha256())))).toBe(source.sha256());
     await app.services.files.remove(null, payload.data.file.uuid); // frees the disk; its bytes go too
     expect(existsSync(join(bucketRoot, blobPath(source.sha256())))).toBe(false);
+  });
+
+  test('the multipart media type is read in any case (the boundary as sent), in process and over a socket', async () => {
+    const upper = (contentType: string) => contentType.replace('multipart/form-data', 'Multipart/Form-Data');
+    const data = randomBytes(3000);
+    const { body, headers } = multipartBuffer(UploadDocument, { name: 'any case.bin', data });
+    const inProcess = await app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { ...alice.headers, accept: 'application/json', ...headers, 'content-type': upper(headers['content-type']) },
+      body,
+    });
+    expect(inProcess.status).toBe(200);
+    expect(uploaded((await inProcess.json()) as UploadResult).file).toMatchObject({ size: data.length, fileChecksum: sha256(data) });
+
+    const server = await startHttpServer(app);
+    try {
+      const other = multipartBuffer(UploadDocument, { name: 'any case 2.bin', data: randomBytes(3000) });
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(`${server.origin}/graphql`, {
+          method: 'POST',
+          headers: { ...alice.headers, accept: 'application/json', ...other.headers, 'content-type': upper(other.headers['content-type']) },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.end(other.body);
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text).data.uploadFile.__typename).toBe('MutationUploadFileSuccess');
+    } finally {
+      await server.close();
+    }
   });
 
   test('a client that disconnects mid-upload (socket destroyed) leaves no row and no bytes', async () => {
