@@ -73,7 +73,11 @@ export function createApp(deps: AppDeps): App {
       // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
       maskError(error, message, isDev) {
         const cursor = error instanceof GraphQLError ? invalidCursorError(error) : null;
-        if (cursor) return cursor;
+        if (cursor) {
+          // logged with its cause: a refusal that was a server fault after all shows here
+          log.info({ err: error instanceof GraphQLError ? error.originalError : error }, 'invalid cursor');
+          return cursor;
+        }
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
         return maskError(error, message, isDev);

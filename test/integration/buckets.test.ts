@@ -7,6 +7,7 @@ import { print, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
+import { encryptSecret } from '../../src/modules/files/domain/secret-box.js';
 import { HEALTH_CHECK_MS } from '../../src/storage/s3-driver.js';
 import type { CreateBucketInput, UpdateBucketInput } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
@@ -338,6 +339,16 @@ describe.each(backends)('buckets on %s', (_name, open) => {
       expect(await signingCredentials(bucket.uuid)).toMatchObject({ secretAccessKey: legacy });
     });
 
+    test('a bucket whose stored secret no longer opens (another SECRET_KEY_BASE) can still be changed and disabled', async () => {
+      const bucket = await create(s3Input({ secretAccessKey: 'rotated away' }));
+      const foreign = encryptSecret('rotated away', randomBytes(32));
+      await db.bucket.update({ where: { uuid: bucket.uuid }, data: { secretAccessKey: foreign } });
+      const disabled = await execute(app, UpdateDocument, { input: { uuid: bucket.uuid, enabled: false, name: uniqueName('Rotated') } }, admin.headers);
+      expect(disabled.errors).toBeUndefined();
+      expect(disabled.data?.updateBucket.__typename).toBe('MutationUpdateBucketSuccess');
+      expect((await db.bucket.findUniqueOrThrow({ where: { uuid: bucket.uuid } })).secretAccessKey).toBe(foreign);
+    });
+
     test('the same plaintext encrypts differently each time (random IV)', async () => {
       const a = await create(s3Input({ secretAccessKey: 'same-secret' }));
       const b = await create(s3Input({ secretAccessKey: 'same-secret' }));
@@ -396,6 +407,15 @@ describe.each(backends)('buckets on %s', (_name, open) => {
       expect(buckets.get(quota.uuid)).toMatchObject({ usedBytes: 130_000, freeBytes: 10 * MiB - 130_000, maxSizeMb: 10 });
       const local = [...buckets.values()].find((b) => b.name === 'Local Storage');
       expect(local).toMatchObject({ usedBytes: 0, freeBytes: null });
+    });
+
+    test('the largest max_size_mb validation accepts still takes uploads', async () => {
+      await app.services.buckets.update(quota.uuid, { maxSizeMb: Number.MAX_SAFE_INTEGER });
+      try {
+        await upload(owner, randomBytes(2_000)); // asserts it landed in the bucket
+      } finally {
+        await app.services.buckets.update(quota.uuid, { maxSizeMb: 10 });
+      }
     });
 
     test('a bucket holding copies cannot be deleted (BucketInUseError); emptied, it can', async () => {

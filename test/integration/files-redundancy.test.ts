@@ -421,6 +421,47 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       // afterEach: no temp object and no unrecorded copy is left in any bucket
     });
 
+    test('a bucket found full when the copy is recorded keeps the bytes another row points at under the same key', async () => {
+      await freshSmall();
+      await setCopies(2);
+      await layout({ local: { priority: 2 }, a: { enabled: false }, b: { enabled: false } });
+      const data = randomBytes(100 * KiB);
+      const sha = createHash('sha256').update(data).digest('hex');
+      const key = app.services.files.blobKey(sha);
+      // another file's variant with exactly these bytes is stored at that key in the small bucket
+      const smallRow = await db.bucket.findUniqueOrThrow({ where: { uuid: small } });
+      const onDisk = join(localBucketRoot(smallRow.endpoint, dataDir), key);
+      await mkdir(join(onDisk, '..'), { recursive: true });
+      await writeFile(onDisk, data);
+      const other = await db.file.create({
+        data: {
+          originalFileName: 'other.png', fileName: 'other.png', mimeType: 'image/png', fileType: 'image', ext: 'png',
+          fileChecksum: randomUUID(), userFileChecksum: randomUUID(), size: 10n, status: 'active', userUuid: owner.uuid,
+          instances: { create: { variantName: 'thumbnail', fileName: key, mimeType: 'application/octet-stream', ext: 'bin', checksum: sha,
+            size: BigInt(data.length), processingStatus: 'completed', locations: { create: { bucketUuid: small, path: key } } } },
+        },
+      });
+      let pending: Promise<Uploaded> = Promise.resolve(undefined as never);
+      await db.$transaction(
+        async (tx) => {
+          // another writer fills the bucket while this upload streams: it holds the room lock and records its bytes
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('phoenix_kit_bucket_room:' || ${small}))`;
+          await tx.$executeRaw`INSERT INTO phoenix_kit_bucket_usage (bucket_uuid, bytes) VALUES (${small}::uuid, ${MiB - 150 * KiB})`;
+          pending = upload(data, 'same bytes.bin', 'raw');
+          await untilSomeoneWaitsForALock(backend);
+        },
+        { timeout: 20_000 },
+      );
+      try {
+        expect(placed(await pending)).toEqual(['local']);
+        expect(existsSync(onDisk), "the other row's bytes").toBe(true);
+      } finally {
+        await app.services.files.remove(null, other.uuid);
+        await setCopies(1);
+        await layout({ a: {}, b: {} });
+      }
+    });
+
     test('a repair copying many objects at once never overfills a bucket', async () => {
       await freshSmall();
       await app.services.buckets.update(small, { enabled: false });

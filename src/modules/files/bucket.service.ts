@@ -19,7 +19,7 @@ import {
   type BucketInput,
   type ConnectionField,
 } from './domain/validate-bucket.js';
-import { encryptSecret, openStoredSecret } from './domain/secret-box.js';
+import { encryptSecret, isEncryptedSecret, openStoredSecret } from './domain/secret-box.js';
 import { BucketInUseError } from './file.errors.js';
 
 export type BucketWithUsage = Bucket & { usedBytes: number };
@@ -119,7 +119,7 @@ export async function bucketsWithoutRoom(
   const rows = await tx.$queryRaw<{ uuid: string; full: boolean }[]>`
     SELECT b.uuid::text AS uuid,
            COALESCE((SELECT SUM(u.bytes) FROM phoenix_kit_bucket_usage u WHERE u.bucket_uuid = b.uuid), 0) + ${size}
-             > b.max_size_mb * 1048576 AS full
+             > b.max_size_mb::numeric * 1048576 AS full
       FROM phoenix_kit_buckets b
      WHERE b.uuid = ANY(${limited}::uuid[]) AND b.max_size_mb IS NOT NULL`;
   return new Set(rows.filter((r) => r.full).map((r) => r.uuid));
@@ -180,8 +180,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
   /** The secret to write: the given one encrypted; none given, a stored legacy plaintext one is encrypted now. */
   function secretData(input: BucketInput, stored: string | null = null) {
     if (input.secretAccessKey === undefined) {
-      const legacy = stored ? openStoredSecret(stored, secretKey) : null;
-      return legacy?.reencrypt ? { secretAccessKey: encryptSecret(legacy.plaintext, secretKey) } : {};
+      return stored && !isEncryptedSecret(stored) ? { secretAccessKey: encryptSecret(stored, secretKey) } : {};
     }
     return { secretAccessKey: input.secretAccessKey ? encryptSecret(input.secretAccessKey, secretKey) : null };
   }

@@ -332,20 +332,21 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         let stale: Target[] = [];
         let full: Target[] = [];
         /**
-         * Promotes the temp object in every target that still has room (uploads running at once may have filled a
-         * bucket since it was chosen); those where that fails are dropped, and at least one must work.
+         * Promotes the temp object in every target; those where that fails are dropped, and at least one must work. A
+         * copy is then kept only where its bucket still has room (uploads running at once may have filled it since it
+         * was chosen): the room lock is held from that check to the commit, not through the moves.
          */
-        const promoteTracked = async (tx: Prisma.TransactionClient, candidates: readonly Target[]) => {
-          const noRoom = await bucketsWithoutRoom(tx, candidates.map((t) => t.bucket), size);
-          full = candidates.filter((t) => noRoom.has(t.bucket.uuid));
-          const targets = candidates.filter((t) => !noRoom.has(t.bucket.uuid));
-          if (candidates.length > 0 && targets.length === 0) unavailable = 'all buckets are full';
+        const promoteTracked = async (tx: Prisma.TransactionClient, targets: readonly Target[]) => {
           if (targets.length === 0) throw new BucketUnavailableError(unavailable ?? 'no bucket holds the upload');
           tried = targets.map((t) => ({ bucketUuid: t.bucket.uuid, path: key }));
           const moved = await promote(targets, tempKey, key);
           unmoved = targets.filter((t) => !moved.includes(t));
           if (moved.length === 0) throw new BucketUnavailableError('every bucket failed while storing');
-          return moved;
+          const noRoom = await bucketsWithoutRoom(tx, moved.map((t) => t.bucket), size);
+          full = moved.filter((t) => noRoom.has(t.bucket.uuid));
+          const kept = moved.filter((t) => !noRoom.has(t.bucket.uuid));
+          if (kept.length === 0) throw new BucketUnavailableError('all buckets are full');
+          return kept;
         };
         try {
           const result = await db.$transaction(
@@ -388,19 +389,22 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
                 locations,
               });
               // a bucket re-pointed or removed since the bytes went through it: that copy is not recorded, and goes
-              if (donor.length === 0) stale = landed.filter((t) => !unmoved.includes(t) && !file.buckets.includes(t.bucket.uuid));
+              if (donor.length === 0) {
+                stale = landed.filter((t) => !unmoved.includes(t) && !full.includes(t) && !file.buckets.includes(t.bucket.uuid));
+              }
               if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
               return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
             },
             { timeout: 120_000, maxWait: 60_000 },
           );
           if (result.reused) await dropObjects(landed, tempKey);
-          else if (full.length > 0) await dropObjects(full, tempKey); // no room left by the time it was recorded
           if (unmoved.length > 0) {
             // copies that could not be promoted: the file is under-replicated, and their leftovers go
             await dropObjects(unmoved, tempKey);
             await releaseObjects(unmoved.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
           }
+          // copies promoted into a bucket that had no room left: not recorded, so they go unless a row points there
+          if (full.length > 0) await releaseObjects(full.map((t) => ({ bucketUuid: t.bucket.uuid, path: key })));
           // through the driver the bytes were written with: the bucket row no longer leads there
           if (stale.length > 0) await dropObjects(stale, key);
           log.info({ fileUuid: result.file.uuid, size, copies: landed.length, duplicate: result.duplicate }, 'file stored');
