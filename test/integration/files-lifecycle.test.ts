@@ -1,11 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
+import { NotFoundError } from '../../src/graphql/errors.js';
+import { createLogger } from '../../src/logger.js';
+import { createVariantStore } from '../../src/modules/media/variant-store.js';
 import type { FilesLifecycleUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, grantRole, signUp, type TestUser } from '../helpers/accounts.js';
@@ -336,6 +339,31 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     expect(restored.data?.restoreFile).toMatchObject({ data: { status: 'active', trashedAt: null } });
     expect((await list(alice)).map((x) => x.uuid)).toContain(f.uuid);
     expect((await serve(f.url)).status).toBe(200);
+  });
+
+  test('a variant stored while its file is being deleted: stored before (the deletion takes its bytes) or not at all', async () => {
+    const f = await upload(alice, 'variant race.bin', randomBytes(4000));
+    const variants = createVariantStore({ db, log: createLogger('silent'), buckets: app.services.buckets, files: app.services.files });
+    const targets = [{ bucket: await db.bucket.findFirstOrThrow({ where: { name: 'Local Storage' } }), priority: 0 }];
+    const rendered = async (data: Buffer) => {
+      const path = join(dataDir, `rendered-${randomUUID()}.bin`);
+      await writeFile(path, data);
+      const sha = createHash('sha256').update(data).digest('hex');
+      return { path, sha256: sha, size: data.length, width: null, height: null, mimeType: 'application/octet-stream', ext: 'bin' };
+    };
+    // the variant exists; it is rendered again (other bytes, a new key) while the file is being deleted
+    await variants.store(f.uuid, 'small', targets, await rendered(randomBytes(1500)));
+    const copies = await db.fileLocation.findMany({ where: { fileInstance: { fileUuid: f.uuid } }, select: { bucketUuid: true, path: true } });
+    let again: Promise<unknown> = Promise.resolve();
+    await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${f.uuid}::uuid FOR UPDATE`; // as deleteFile does
+      again = variants.store(f.uuid, 'small', targets, await rendered(randomBytes(1600))).catch((error: unknown) => error);
+      await untilSomeoneWaitsForALock(backend);
+      await tx.file.delete({ where: { uuid: f.uuid } });
+    });
+    expect(await again).toBeInstanceOf(NotFoundError);
+    await app.services.files.releaseObjects(copies); // the deletion's bytes go after it, as deleteFile's do
+    // afterEach: no bytes are left that no row points at (the new rendering's included)
   });
 
   test('trashing a trashed file again keeps its first trashedAt (the retention clock does not restart)', async () => {

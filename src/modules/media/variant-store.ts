@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Db } from '../../db/database.js';
 import type { Bucket, Prisma } from '../../generated/prisma/client.js';
+import { NotFoundError } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import { storageKey } from '../../storage/storage-key.js';
 import type { BucketService } from '../files/bucket.service.js';
@@ -83,6 +84,11 @@ export function createVariantStore(deps: { db: Db; log: Logger; buckets: BucketS
       let promoted = false;
       try {
         await db.$transaction(async (tx) => {
+          // the file row first, as a deletion takes it: a deletion either waits for this variant (and then sees its
+          // copies) or has removed the file (and this stores nothing), never deletes its row but leaves its bytes
+          const [file] = await tx.$queryRaw<{ uuid: string }[]>`
+            SELECT uuid FROM phoenix_kit_files WHERE uuid = ${fileUuid}::uuid FOR KEY SHARE`;
+          if (!file) throw new NotFoundError('File');
           await lockObject(tx, key);
           for (const w of landed) await w.driver.move(temp, key);
           promoted = true;
