@@ -9,6 +9,7 @@ import { FileTooLargeError } from '../files/file.errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AttachmentsDisabledError, CommentsDisabledError, PositionTakenError, TooManyAttachmentsError } from './comment.errors.js';
 import { commentReadable, type CommentReader } from './domain/comment-rules.js';
+import { isUuid } from '../../util/uuid.js';
 
 exposeError(CommentsDisabledError);
 exposeError(AttachmentsDisabledError);
@@ -122,16 +123,15 @@ const DeleteCommentInput = builder.inputType('DeleteCommentInput', {
   fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }) }),
 });
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A parent given as a uuid or as a Comment's Relay id; anything else is refused as input. */
 function parentUuidOf(parentId: string | number | null | undefined): string | null {
   if (parentId == null || parentId === '') return null;
   const raw = String(parentId);
-  if (UUID_PATTERN.test(raw)) return raw.toLowerCase();
+  if (isUuid(raw)) return raw.toLowerCase();
   try {
     const { typename, id } = decodeGlobalID(raw);
-    if (typename === 'Comment' && UUID_PATTERN.test(id)) return id.toLowerCase();
+    if (typename === 'Comment' && isUuid(id)) return id.toLowerCase();
   } catch {
     // not a global id either
   }

@@ -4,7 +4,7 @@ import { selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES, parseStoredFields } from './domain/field-types.js';
 import { isJsonObject } from './domain/storable-json.js';
 import { auditEntityData, staleDataKeys } from './domain/validate-entity-data.js';
-import { isUuid } from './domain/validate-field-value.js';
+import { isUuid } from '../../util/uuid.js';
 import { fileLoader } from './entity-files.loader.js';
 import { EntitiesDisabledError } from './entity.errors.js';
 import { assertEntitiesQueryable, viewerOf } from './entity.graphql.js';

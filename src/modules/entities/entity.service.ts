@@ -10,6 +10,7 @@ import { diffFields, keysBecomingFiles, type FieldChanges } from './domain/field
 import { parseStoredFields } from './domain/field-types.js';
 import { normalizeFieldDefinitions, type FieldInput } from './domain/normalize-fields.js';
 import { EntitiesDisabledError, EntityLimitReachedError } from './entity.errors.js';
+import { UUID_SOURCE } from '../../util/uuid.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -40,7 +41,7 @@ function jsonColumn(value: Prisma.InputJsonValue | null | undefined) {
   return value === undefined ? undefined : value === null ? Prisma.DbNull : value;
 }
 
-const UUID_TEXT = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID_TEXT = `^${UUID_SOURCE}$`;
 
 /** Which of `keys` hold, in some entry of the entity, the uuid of a user file not owned by `userUuid` (one statement). */
 async function foreignFileKeys(tx: Tx, entityUuid: string, keys: readonly string[], userUuid: string): Promise<string[]> {
@@ -51,7 +52,7 @@ async function foreignFileKeys(tx: Tx, entityUuid: string, keys: readonly string
      CROSS JOIN LATERAL jsonb_array_elements_text(
              CASE jsonb_typeof(e.value) WHEN 'array' THEN e.value ELSE jsonb_build_array(e.value) END) AS v(text)
       JOIN phoenix_kit_files f
-        ON f.uuid = CASE WHEN v.text ~ ${UUID_TEXT} THEN v.text::uuid END
+        ON f.uuid = CASE WHEN v.text ~* ${UUID_TEXT} THEN v.text::uuid END
      WHERE d.entity_uuid = ${entityUuid}::uuid
        AND e.key = ANY(${keys}::text[])
        AND f.system_managed = false

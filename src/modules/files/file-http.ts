@@ -10,9 +10,9 @@ import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
 import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
+import { UUID_SOURCE } from '../../util/uuid.js';
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const PATH = new RegExp(`^/files/(${UUID})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
+const PATH = new RegExp(`^/files/(${UUID_SOURCE})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
 const PRESIGNED_SECONDS = 300;
 
 /** A bad token, a missing file and a missing variant all get this same answer (no enumeration). */

@@ -23,6 +23,7 @@ import type { FileJobData, MediaQueue } from './media-queue.js';
 import type { ToolPaths } from './media-tools.js';
 import { readPdfInfo, renderFirstPage } from './poppler.js';
 import type { RenderedVariant, VariantStore, VariantTarget } from './variant-store.js';
+import { isUuid } from '../../util/uuid.js';
 
 export type MediaOptions = Readonly<{
   tools: ToolPaths;
@@ -56,7 +57,6 @@ export const DEFAULT_MEDIA_OPTIONS: MediaOptions = {
 
 /** Keys of `files.metadata` this job writes; everything else there (focal_point, …) is left alone. */
 const OWNED_KEYS = ['exif', 'image', 'video', 'pdf', 'page_count', 'processing_error', 'variant_errors', 'processing_requeues'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const WITH_COPIES = {
   instances: { include: { locations: { where: { status: 'active' }, include: { bucket: true } } } },
@@ -423,7 +423,7 @@ export function createMediaService(deps: MediaServiceDeps) {
     /** Job handler: the last attempt records failures instead of throwing, so nothing is left `processing`. */
     async runJob(data: Partial<FileJobData>): Promise<void> {
       const fileUuid = data?.fileUuid;
-      if (typeof fileUuid !== 'string' || !UUID.test(fileUuid)) {
+      if (!isUuid(fileUuid)) {
         log.warn({ data }, 'file-processing job without a file uuid dropped');
         return;
       }

@@ -1,6 +1,7 @@
 import { LIST_TYPES, type FieldDefinition } from './field-types.js';
 import { sanitizeRichText } from './sanitize-rich-text.js';
 import { codePointLength, isStorableString, type JsonValue } from './storable-json.js';
+import { isUuid } from '../../../util/uuid.js';
 
 /** Rich text without its own max_length is still bounded. */
 export const RICH_TEXT_MAX_LENGTH = 100_000;
@@ -11,7 +12,6 @@ export const FILE_MAX_ENTRIES_DEFAULT = 5;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The outcome of checking one field's value. `value` is what gets stored (normalised: numbers from numeric strings,
@@ -41,7 +41,6 @@ export function isIsoDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
 function checkText(field: FieldDefinition, raw: unknown, defaultMax: number | undefined): FieldCheck {
   if (typeof raw !== 'string') return fail('must be a string');

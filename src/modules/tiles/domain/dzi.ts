@@ -1,3 +1,5 @@
+import { UUID_SOURCE } from '../../../util/uuid.js';
+
 /**
  * Deep Zoom (DZI) geometry and naming, as OpenSeadragon and libvips' dzsave understand them: level L of an image
  * W×H with top level M = ceil(log2(max(W, H))) is ceil(W / 2^(M-L)) × ceil(H / 2^(M-L)); each level is cut into
@@ -67,11 +69,10 @@ export type DziRequest = Readonly<
   | { kind: 'invalid' }
 >;
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const PREFIX = new RegExp(`^/files/(${UUID})/dzi/([A-Za-z0-9_-]{16,128})/(.+)$`);
+const PREFIX = new RegExp(`^/files/(${UUID_SOURCE})/dzi/([A-Za-z0-9_-]{16,128})/(.+)$`);
 // no leading zeros: every tile has exactly one URL
 const NUMBER = '(0|[1-9][0-9]{0,5})';
-const TILE = new RegExp(`^(${UUID})_files/(0|[1-9][0-9]?)/${NUMBER}_${NUMBER}\\.(jpg|png)$`);
+const TILE = new RegExp(`^(${UUID_SOURCE})_files/(0|[1-9][0-9]?)/${NUMBER}_${NUMBER}\\.(jpg|png)$`);
 
 /**
  * Reads a DZI URL path: `/files/<uuid>/dzi/<token>/<uuid>.dzi` or `…/<uuid>_files/<level>/<col>_<row>.<jpg|png>`.
