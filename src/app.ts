@@ -72,13 +72,13 @@ export function createApp(deps: AppDeps): App {
     maskedErrors: {
       // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
       maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
         const cursor = error instanceof GraphQLError ? invalidCursorError(error) : null;
         if (cursor) {
           // logged with its cause: a refusal that was a server fault after all shows here
-          log.info({ err: error instanceof GraphQLError ? error.originalError : error }, 'invalid cursor');
+          log.info({ err: original }, 'invalid cursor');
           return cursor;
         }
-        const original = error instanceof GraphQLError ? error.originalError : error;
         if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
         return maskError(error, message, isDev);
       },

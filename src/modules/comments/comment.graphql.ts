@@ -156,7 +156,7 @@ builder.queryFields((t) => ({
           resourceType: args.resourceType,
           resourceUuid: args.resourceUuid,
           status: { not: 'deleted' },
-          ...(ctx.viewer.isAdmin ? {} : { OR: [{ status: 'published' }, { userUuid: ctx.viewer.uuid }] }),
+          ...commentReadableWhere(ctx.viewer),
         },
         orderBy: [{ insertedAt: 'asc' }, { uuid: 'asc' }],
       });
