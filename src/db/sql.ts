@@ -10,9 +10,18 @@ export interface SqlRunner {
   exec(text: string): Promise<void>;
 }
 
-export interface Sql extends SqlRunner {
-  /** Runs `fn` on one connection inside BEGIN … COMMIT, rolling back when it throws. */
+/** Statements and transactions on one connection. */
+export interface SqlConnection extends SqlRunner {
+  /** Runs `fn` inside BEGIN … COMMIT, rolling back when it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+export interface Sql extends SqlConnection {
+  /**
+   * Runs `fn` with one connection kept for its whole length (for session state such as an advisory lock held across
+   * several transactions). On a server, advisory locks `fn` leaves behind are released before the connection is reused.
+   */
+  session<T>(fn: (connection: SqlConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -37,6 +46,25 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer)
     values: params as unknown[] | undefined,
     ...(names ? { name: names(text, params?.length ?? 0) } : {}),
   });
+  const runnerOf = (client: pg.PoolClient): SqlRunner => ({
+    async query<T>(text: string, params?: readonly unknown[]) {
+      return logged(log, text, async () => (await client.query(statement(text, params))).rows as T[]);
+    },
+    async exec(text) {
+      await client.query(text);
+    },
+  });
+  async function transactionOn<T>(client: pg.PoolClient, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    try {
+      await client.query('BEGIN');
+      const result = await fn(runnerOf(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
       return logged(log, text, async () => (await pool.query(statement(text, params))).rows as T[]);
@@ -46,24 +74,21 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer)
     },
     async transaction(fn) {
       const client = await pool.connect();
-      const tx: SqlRunner = {
-        async query<T>(text: string, params?: readonly unknown[]) {
-          return logged(log, text, async () => (await client.query(statement(text, params))).rows as T[]);
-        },
-        async exec(text) {
-          await client.query(text);
-        },
-      };
       try {
-        await client.query('BEGIN');
-        const result = await fn(tx);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        return await transactionOn(client, fn);
       } finally {
         client.release();
+      }
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        return await fn({ ...runnerOf(client), transaction: (inner) => transactionOn(client, inner) });
+      } finally {
+        // a connection that cannot even say so is dropped rather than reused with a lock it may still hold
+        await client.query('SELECT pg_advisory_unlock_all()').catch(() => (broken = true));
+        client.release(broken);
       }
     },
     async close() {
@@ -101,9 +126,12 @@ export function sqlFromPglite(db: PGlite, log?: SqlLog): Sql {
       await q.exec(text);
     },
   });
+  const transaction: Sql['transaction'] = (fn) => db.transaction((tx) => fn(wrap(tx)));
   return {
     ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction,
+    // one connection already: the session is the database itself
+    session: (fn) => fn({ ...wrap(db), transaction }),
     async close() {
       if (!db.closed) await db.close();
     },

@@ -48,19 +48,27 @@ describe.each(backends)('registration on %s', (_name, open) => {
     expect(second.data.register.data.user.confirmedAt).toBeNull();
   });
 
-  test('setting new_user_default_role names the role of new accounts (never Owner)', async () => {
+  test('setting new_user_default_role names the role of new accounts; Owner and Admin are refused and never given', async () => {
     const { prisma } = backend.database;
     const settings = app.services.settings;
     await prisma.role.create({ data: { name: 'Editor' } });
     await settings.update({ key: 'new_user_default_role', value: 'Editor' });
     const editor = await signUp(app);
-    await settings.update({ key: 'new_user_default_role', value: 'Owner' });
-    const notOwner = await signUp(app);
+    for (const value of ['Owner', 'Admin']) {
+      await expect(settings.update({ key: 'new_user_default_role', value })).rejects.toThrow('Invalid setting');
+    }
+    expect(await settings.get('new_user_default_role')).toBe('Editor');
+    // a value stored before the rule existed (a fresh process reads it): still never Owner or Admin
+    const registered: string[] = [];
+    for (const value of ['Owner', 'Admin']) {
+      await prisma.setting.update({ where: { key: 'new_user_default_role' }, data: { value } });
+      registered.push((await signUp(createTestApp(backend))).uuid);
+    }
     await settings.remove('new_user_default_role');
     const roles = async (uuid: string) =>
       (await prisma.roleAssignment.findMany({ where: { userUuid: uuid }, include: { role: true } })).map((a) => a.role.name);
     expect(await roles(editor.uuid)).toEqual(['Editor']);
-    expect(await roles(notOwner.uuid)).toEqual(['User']);
+    for (const uuid of registered) expect(await roles(uuid)).toEqual(['User']);
   });
 
   test('usernames are generated from the email and made unique', async () => {

@@ -541,8 +541,13 @@ describe.each(backends)('roles and permissions on %s', (_name, open) => {
         adminUserUuid: admin.uuid,
         targetUserUuid: admin.uuid,
         ipAddress: '203.0.113.7',
-        metadata: { roleName: role.name, added: ['posts', 'posts.publish', 'users'], removed: ['media'] },
+        metadata: { roleName: role.name, changed: true, added: ['posts', 'posts.publish', 'users'], removed: ['media'] },
       });
+      // the same list again changes nothing, and the audit says so
+      const repeat = await execute(app, SetPermissionsDocument, { input: { roleUuid: role.uuid, permissions: ['users', 'posts.publish'] } }, headers('admin'));
+      expect(repeat.data?.setRolePermissions).toMatchObject({ data: { permissions: ['posts', 'posts.publish', 'users'] } });
+      const audits = await auditFor(db, 'role_permissions_changed', 'roleUuid', role.uuid);
+      expect(audits.map((a) => (a.metadata as { changed: boolean; added: string[] }).changed)).toEqual([true, false]);
 
       const wildcard = await execute(app, SetPermissionsDocument, { input: { roleName: role.name, permissions: ['users', '*'] } }, headers('admin'));
       expect(wildcard.data?.setRolePermissions).toMatchObject({ data: { permissions: ['*'] } });

@@ -1,4 +1,4 @@
-import type { Sql, SqlRunner } from '../sql.js';
+import type { Sql, SqlConnection, SqlRunner } from '../sql.js';
 import { planDown, planUp, type MigrationStep } from './plan.js';
 import { DEFAULT_PREFIX, quoteIdent, validatePrefix } from './prefix.js';
 import type { MigrationContext, MigrationVersion } from './types.js';
@@ -60,7 +60,7 @@ function versionByNumber(n: number): MigrationVersion {
 
 /** Applies one step if it is still the next one once the lock is held; returns false when nothing was left to do. */
 async function runNextStep(
-  db: Sql,
+  db: SqlConnection,
   ctx: MigrationContext,
   plan: (current: number) => MigrationStep[],
   log: (line: string) => void,
@@ -80,7 +80,12 @@ async function runNextStep(
     if (stamped > 0) {
       await tx.query(`COMMENT ON TABLE ${ctx.t('phoenix_kit')} IS '${stamped}'`);
     } else if (ctx.prefix !== DEFAULT_PREFIX) {
-      await tx.query(`DROP SCHEMA IF EXISTS ${ctx.schema}`); // RESTRICT: kept when anything else lives there
+      // RESTRICT: the schema is kept when anything else lives there (the step still succeeds)
+      await tx.exec(`DO $$ BEGIN
+  DROP SCHEMA IF EXISTS ${ctx.schema};
+EXCEPTION WHEN dependent_objects_still_exist THEN
+  RAISE NOTICE 'schema kept: other objects live in it';
+END $$`);
     }
     log(`${step.direction} V${String(step.version).padStart(2, '0')} ${version.name} (${ctx.prefix})`);
     return true;
@@ -91,8 +96,17 @@ async function runPlan(db: Sql, opts: MigrateOptions, plan: (current: number) =>
   const prefix = validatePrefix(opts.prefix ?? DEFAULT_PREFIX);
   const ctx = migrationContext(prefix);
   const log = opts.log ?? (() => undefined);
-  while (await runNextStep(db, ctx, plan, log));
-  return readVersion(db, prefix);
+  // the whole run holds the lock (each step's transaction takes it too): an up and a down started at once run one
+  // after the other instead of undoing each other's steps
+  return db.session(async (connection) => {
+    await connection.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK_KEY]);
+    try {
+      while (await runNextStep(connection, ctx, plan, log));
+      return await readVersion(connection, prefix);
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK_KEY]);
+    }
+  });
 }
 
 /** Migrates `prefix` up to `version` (default: latest), one transaction per version under an advisory lock. */

@@ -7,6 +7,7 @@ import { ValidationError, type FieldIssue } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import { Prisma, type User } from '../../generated/prisma/client.js';
 import { RATE_LIMITS } from '../rate-limit/policies.js';
+import { isPrivilegedRole } from '../roles/domain/role-rules.js';
 import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { usernameBaseFromEmail, usernameCandidate } from '../users/domain/username.js';
@@ -129,8 +130,8 @@ export function createAuthService(deps: AuthServiceDeps) {
         });
       }
     }
-    const role =
-      defaultRole !== 'Owner' ? await tx.role.findUnique({ where: { name: defaultRole } }) : null;
+    // Owner and Admin only ever by the Owner's hand (a value stored before that rule existed falls back to User)
+    const role = isPrivilegedRole(defaultRole) ? null : await tx.role.findUnique({ where: { name: defaultRole } });
     const fallback = role ?? (await tx.role.findUniqueOrThrow({ where: { name: 'User' } }));
     await tx.roleAssignment.create({ data: { userUuid: user.uuid, roleUuid: fallback.uuid } });
     return user;

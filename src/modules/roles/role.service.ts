@@ -236,7 +236,14 @@ export function createRoleService({ db, audit, log }: RoleServiceDeps) {
         actorUuid: actor.uuid,
         targetUserUuid: actor.uuid,
         client,
-        metadata: { roleUuid: role.uuid, roleName: role.name, added, removed, permissions: normalized.keys },
+        metadata: {
+          roleUuid: role.uuid,
+          roleName: role.name,
+          changed: added.length + removed.length > 0,
+          added,
+          removed,
+          permissions: normalized.keys,
+        },
       });
       return role;
     },

@@ -19,6 +19,15 @@ export default defineVersion(
        ON ${ctx.t('phoenix_kit_user_role_assignments')} (user_uuid) WHERE is_active`,
   ],
   (ctx) => [
+    // before V04 every row is a role held: a removed role (is_active false) must not come back as held
+    `DO $$ BEGIN
+  IF EXISTS (
+    SELECT 1 FROM information_schema.columns
+     WHERE table_schema = '${ctx.prefix}' AND table_name = 'phoenix_kit_user_role_assignments' AND column_name = 'is_active'
+  ) THEN
+    DELETE FROM ${ctx.t('phoenix_kit_user_role_assignments')} WHERE NOT is_active;
+  END IF;
+END $$`,
     // the fkey and the partial index go with their columns
     `ALTER TABLE IF EXISTS ${ctx.t('phoenix_kit_user_role_assignments')}
        DROP COLUMN IF EXISTS is_active,

@@ -90,16 +90,18 @@ export default defineVersion(
       `FOREIGN KEY (bucket_uuid) REFERENCES ${ctx.t('phoenix_kit_buckets')}(uuid) ON DELETE CASCADE`,
     ),
     `CREATE INDEX IF NOT EXISTS phoenix_kit_bucket_usage_bucket_uuid_index ON ${ctx.t('phoenix_kit_bucket_usage')} (bucket_uuid)`,
-    // what is stored already
-    `INSERT INTO ${ctx.t('phoenix_kit_bucket_objects')} (bucket_uuid, path, size, refs)
-     SELECT l.bucket_uuid, l.path, MAX(i.size), COUNT(*)
-       FROM ${ctx.t('phoenix_kit_file_locations')} l
-       JOIN ${ctx.t('phoenix_kit_file_instances')} i ON i.uuid = l.file_instance_uuid
-      WHERE l.status = 'active'
-      GROUP BY l.bucket_uuid, l.path
-     ON CONFLICT DO NOTHING`,
-    `INSERT INTO ${ctx.t('phoenix_kit_bucket_usage')} (bucket_uuid, bytes)
-     SELECT bucket_uuid, SUM(size) FROM ${ctx.t('phoenix_kit_bucket_objects')} GROUP BY bucket_uuid`,
+    // what is stored already; the ledger gets only the objects this run added (a re-run adds none)
+    `WITH added AS (
+       INSERT INTO ${ctx.t('phoenix_kit_bucket_objects')} (bucket_uuid, path, size, refs)
+       SELECT l.bucket_uuid, l.path, MAX(i.size), COUNT(*)
+         FROM ${ctx.t('phoenix_kit_file_locations')} l
+         JOIN ${ctx.t('phoenix_kit_file_instances')} i ON i.uuid = l.file_instance_uuid
+        WHERE l.status = 'active'
+        GROUP BY l.bucket_uuid, l.path
+       ON CONFLICT DO NOTHING
+       RETURNING bucket_uuid, size)
+     INSERT INTO ${ctx.t('phoenix_kit_bucket_usage')} (bucket_uuid, bytes)
+     SELECT bucket_uuid, SUM(size) FROM added GROUP BY bucket_uuid`,
     ...triggers(ctx).up,
   ],
   (ctx) => [

@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
+import { isPrivilegedRole } from '../../roles/domain/role-rules.js';
 import { SETTING_DEFAULTS } from './defaults.js';
 import { normalizeTimezone } from './timezone.js';
 
@@ -50,7 +51,8 @@ export type ValueRule =
   | { kind: 'boolean' }
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'oneOf'; options: readonly string[] }
-  | { kind: 'timezone' };
+  | { kind: 'timezone' }
+  | { kind: 'defaultRole' };
 
 const EXPLICIT_RULES: Readonly<Record<string, ValueRule>> = {
   week_start_day: { kind: 'integer', min: 1, max: 7 },
@@ -60,6 +62,8 @@ const EXPLICIT_RULES: Readonly<Record<string, ValueRule>> = {
   date_format: { kind: 'oneOf', options: ['Y-m-d', 'm/d/Y', 'd/m/Y', 'd.m.Y', 'd-m-Y', 'F j, Y'] },
   time_format: { kind: 'oneOf', options: ['H:i', 'h:i A'] },
   editor_default_mode: { kind: 'oneOf', options: ['hybrid', 'visual', 'markdown', 'html'] },
+  // every registration gets it: Owner or Admin there would hand them to anyone who signs up
+  new_user_default_role: { kind: 'defaultRole' },
 };
 
 /** Explicit rules first; otherwise a key whose default is "true"/"false" is a boolean, one whose default is digits an integer. */
@@ -86,6 +90,8 @@ function ruleIssue(rule: ValueRule, value: string): string | null {
       return rule.options.includes(value) ? null : `must be one of: ${rule.options.join(' | ')}`;
     case 'timezone':
       return normalizeTimezone(value) ? null : 'must be a UTC offset from -12 to +14 (e.g. "0", "5.5", "-03:30") or an IANA zone';
+    case 'defaultRole':
+      return isPrivilegedRole(value) ? 'must name a role other than Owner and Admin (new accounts get it)' : null;
   }
 }
 
