@@ -3,8 +3,10 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
-import { invalidCursorError } from './graphql/cursors.js';
+import { connectionArgumentError, invalidCursorError } from './graphql/cursors.js';
 import { createContextFactory, type Context, type ContextDeps, type ServerContext } from './graphql/context.js';
+import { useQueryLimits } from './graphql/query-limits.js';
+import { useStorableText } from './graphql/text-inputs.js';
 import { getSchema } from './graphql/schema.js';
 import { useGraphQLUploads } from './graphql/uploads.js';
 import type { Logger } from './logger.js';
@@ -71,7 +73,7 @@ export function createApp(deps: AppDeps): App {
     }),
     maskedErrors: {
       // expected errors (GraphQLError raised on purpose, e.g. FORBIDDEN) pass; anything else is logged once and masked
-      maskError(error, message, isDev) {
+      maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : error;
         const cursor = error instanceof GraphQLError ? invalidCursorError(error) : null;
         if (cursor) {
@@ -79,14 +81,19 @@ export function createApp(deps: AppDeps): App {
           log.info({ err: original }, 'invalid cursor');
           return cursor;
         }
+        const argument = error instanceof GraphQLError ? connectionArgumentError(error) : null;
+        if (argument) return argument;
         if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
-        return maskError(error, message, isDev);
+        // never the development form (the cause's message and stack in the answer), whatever NODE_ENV says
+        return maskError(error, message, false);
       },
     },
     multipart: false, // uploads are parsed as streams by useGraphQLUploads, which also limits other bodies
     maxRequestBodySize: false,
     plugins: [
       useHealthChecks(deps.db),
+      useQueryLimits(),
+      useStorableText(),
       useGraphQLUploads({ maxFiles: 1 }),
       // before the file route: it answers every other /files/ path
       useTileServing({ log, tiles: services.tiles, files: services.files, urls: services.fileUrls }),

@@ -29,3 +29,30 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig refuses values that would break at run time', () => {
+  test.each<[string, Record<string, string>]>([
+    ['a blank PORT (would listen on a random port)', { PORT: '' }],
+    ['a PORT of spaces', { PORT: ' ' }],
+    ['a negative PORT', { PORT: '-1' }],
+    ['a fractional PORT', { PORT: '80.5' }],
+    ['a blank SHUTDOWN_TIMEOUT_MS (would cut requests at once)', { SHUTDOWN_TIMEOUT_MS: '' }],
+    ['a SHUTDOWN_TIMEOUT_MS longer than a timer can wait', { SHUTDOWN_TIMEOUT_MS: '3000000000' }],
+    ['a blank DB_POOL_SIZE', { DB_POOL_SIZE: '' }],
+    ['PUBLIC_URL without a scheme', { PUBLIC_URL: 'localhost:4000' }],
+    ['PUBLIC_URL of another scheme', { PUBLIC_URL: 'javascript:alert(1)' }],
+    ['PUBLIC_URL with a query', { PUBLIC_URL: 'http://example.com/?a=b' }],
+    ['PUBLIC_URL with a fragment', { PUBLIC_URL: 'http://example.com/#x' }],
+    ['PUBLIC_URL with credentials', { PUBLIC_URL: 'https://user:pw@example.com' }],
+  ])('%s', (_name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+
+  test.each<[string, Record<string, string>, Partial<ReturnType<typeof loadConfig>>]>([
+    ['PORT 0 (any free port) when asked', { PORT: '0' }, { port: 0 }],
+    ['the longest shutdown timeout', { SHUTDOWN_TIMEOUT_MS: '2147483647' }, { shutdownTimeoutMs: 2_147_483_647 }],
+    ['a PUBLIC_URL with a path (trailing slash dropped)', { PUBLIC_URL: 'https://example.com/api/' }, { publicUrl: 'https://example.com/api' }],
+  ])('accepts %s', (_name, env, expected) => {
+    expect(loadConfig(env)).toMatchObject(expected);
+  });
+});

@@ -6,10 +6,25 @@ const booleanString = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
+/** Digits only (a blank or signed value is refused, not read as 0), then the range. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[0-9]+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** Links are built by appending a path: an http(s) base without query, fragment or credentials. */
+const baseUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((value) => {
+  const url = new URL(value);
+  return url.search === '' && url.hash === '' && url.username === '' && url.password === '' && !/[?#]/.test(value);
+}, 'must not carry a query, a fragment or credentials');
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  PORT: wholeNumber(0, 65_535).default(4000),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -25,14 +40,15 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DB_POOL_SIZE: wholeNumber(1, 200).default(10),
   MIGRATE_ON_START: booleanString.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  PUBLIC_URL: z.url().default('http://localhost:4000'),
+  // a timer's longest delay: a larger one fires at once
+  SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 2_147_483_647).default(10_000),
+  PUBLIC_URL: baseUrl.default('http://localhost:4000'),
   TRUST_PROXY: booleanString.default(false),
   SESSION_FINGERPRINT_STRICT: booleanString.default(false),
-  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(72).default(8),
+  PASSWORD_MIN_LENGTH: wholeNumber(8, 72).default(8),
   PASSWORD_REQUIRE_UPPERCASE: booleanString.default(false),
   PASSWORD_REQUIRE_LOWERCASE: booleanString.default(false),
   PASSWORD_REQUIRE_DIGIT: booleanString.default(false),

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
@@ -8,6 +9,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Context, Viewer } from './context.js';
+import { fieldCost } from './query-limits.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -22,8 +24,10 @@ export const builder = new SchemaBuilder<{
     Upload: { Input: Promise<FileUpload>; Output: never };
   };
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  // each field's cost only; useQueryLimits measures the whole operation once before it runs (not per root field)
+  complexity: { disabled: true, fieldComplexity: (args, _ctx, field) => fieldCost(field, args) },
   scopeAuth: {
     authScopes: (ctx) => ({
       viewer: ctx.viewer !== null,

@@ -1,3 +1,4 @@
+import { PothosValidationError } from '@pothos/core';
 import { BREAK, GraphQLError, visit, type FieldNode } from 'graphql';
 import { Prisma } from '../generated/prisma/client.js';
 
@@ -27,7 +28,21 @@ const refusedValue = (error: unknown) =>
  */
 export function invalidCursorError(error: GraphQLError): GraphQLError | null {
   if (!refusedValue(error.originalError) || !error.nodes?.some((node) => node.kind === 'Field' && hasCursorArgument(node))) return null;
-  return new GraphQLError('Invalid cursor', {
+  return badInput(error, 'Invalid cursor');
+}
+
+/**
+ * The Pothos plugins' own refusals of connection arguments (a cursor they cannot decode, a negative `first`) carry no
+ * code: they are the caller's error, `BAD_USER_INPUT` (a cursor's as "Invalid cursor", which never echoes it back).
+ */
+export function connectionArgumentError(error: GraphQLError): GraphQLError | null {
+  const original = error.originalError ?? error;
+  if (!(original instanceof PothosValidationError)) return null;
+  return badInput(error, /cursor/i.test(original.message) ? 'Invalid cursor' : original.message);
+}
+
+function badInput(error: GraphQLError, message: string): GraphQLError {
+  return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,

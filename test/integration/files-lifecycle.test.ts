@@ -268,13 +268,21 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     });
 
     test('a cursor the server never issued is BAD_USER_INPUT "Invalid cursor", on the list and on a nested list', async () => {
-      const forged = ['GPC:S:not-a-uuid', 'GPC:N:1', 'GPC:S:'].map((raw) => Buffer.from(raw).toString('base64'));
+      // well-formed ones reach Prisma; the rest the Prisma plugin cannot even decode
+      const forged = [...['GPC:S:not-a-uuid', 'GPC:N:1', 'GPC:S:', 'GPC:Q:1'].map((raw) => Buffer.from(raw).toString('base64')), 'x', 'not a cursor'];
       for (const after of forged) {
         const listed = await execute(app, FilesDocument, { first: 2, after }, alice.headers);
         const nested = await execute(app, MyFilesDocument, { after }, alice.headers);
         for (const result of [listed, nested]) {
           expect(result.errors?.map((e) => [e.message, e.extensions?.code]), after).toEqual([['Invalid cursor', 'BAD_USER_INPUT']]);
         }
+      }
+    });
+
+    test('a negative first or last is BAD_USER_INPUT', async () => {
+      for (const first of [-1, -100]) {
+        const listed = await execute(app, FilesDocument, { first }, alice.headers);
+        expect(listed.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       }
     });
 

@@ -172,6 +172,13 @@ describe.each(backends)('settings on %s', (backendName, open) => {
       const before = (await execute(app, SettingsList, { last: 2, before: last.pageInfo.startCursor })).data!.settings;
       expect(before.edges.map((e) => e.node.key)).toEqual(all.slice(-5, -3));
     });
+
+    test('a cursor this list never issued is BAD_USER_INPUT "Invalid cursor", not a page from an arbitrary point', async () => {
+      for (const after of ['zzz', '', '!!', Buffer.from([0xff, 0xfe]).toString('base64url')]) {
+        const page = await execute(app, SettingsList, { first: 5, after });
+        expect(page.errors?.map((e) => [e.message, e.extensions?.code]), after).toEqual([['Invalid cursor', 'BAD_USER_INPUT']]);
+      }
+    });
   });
 
   describe('updateSetting', () => {

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../../graphql/builder.js';
 import { ValidationError } from '../../graphql/errors.js';
@@ -31,7 +32,15 @@ export const SettingRef = builder.node(builder.objectRef<SettingRecord>('Setting
 const SETTINGS_PAGE_MAX = 500;
 
 const encodeCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string | undefined) => (cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8'));
+/** A cursor this list issued holds a key; anything else (it would page from an arbitrary point) is refused. */
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key === '' || encodeCursor(key) !== cursor) {
+    throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return key;
+}
 
 /** Keyset pagination over the (small, fully loaded) list sorted by key. */
 function pageByKey(records: readonly SettingRecord[], page: { before?: string; after?: string; limit: number; inverted: boolean }) {

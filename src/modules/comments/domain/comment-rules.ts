@@ -1,10 +1,9 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
+import { isStorableText } from '../../../util/text.js';
 
 const MiB = 1024 * 1024;
 export const RESOURCE_TYPE = /^[a-z][a-z0-9_]{0,49}$/;
 export const CAPTION_MAX = 500;
-// text columns cannot hold NUL; a lone surrogate is not text
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Who reads comments: null when anonymous. */
 export type CommentReader = Readonly<{ uuid: string; isAdmin: boolean }> | null;
@@ -65,7 +64,7 @@ export function commentRefusal(
 /** A body within `maxLength` code points, storable, and not blank unless the comment has files. */
 export function commentBodyIssue(body: string, maxLength: number, hasFiles: boolean): FieldIssue | null {
   if (length(body) > maxLength) return { path: 'body', message: `must be at most ${maxLength} characters` };
-  if (UNSTORABLE.test(body)) return { path: 'body', message: 'contains characters that cannot be stored' };
+  if (!isStorableText(body)) return { path: 'body', message: 'contains characters that cannot be stored' };
   if (body.trim() === '' && !hasFiles) return { path: 'body', message: 'is required' };
   return null;
 }
@@ -73,7 +72,7 @@ export function commentBodyIssue(body: string, maxLength: number, hasFiles: bool
 /** A caption of at most 500 characters (reference §2.14); blank means none. */
 export function captionIssue(caption: string | null | undefined, path = 'caption'): FieldIssue | null {
   if (caption == null) return null;
-  if (length(caption) > CAPTION_MAX || UNSTORABLE.test(caption)) return { path, message: `must be at most ${CAPTION_MAX} characters` };
+  if (length(caption) > CAPTION_MAX || !isStorableText(caption)) return { path, message: `must be at most ${CAPTION_MAX} characters` };
   return null;
 }
 

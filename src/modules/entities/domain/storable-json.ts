@@ -1,10 +1,9 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
+import { isStorableText } from '../../../util/text.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-// jsonb cannot hold NUL, and a lone surrogate is not text: either would fail the INSERT with a server error
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_DEPTH = 20;
 
 /** True for `{…}` values (not arrays, not null). */
@@ -13,9 +12,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /** Whether a string can be stored in text/jsonb columns (no NUL, no unpaired surrogate). */
-export function isStorableString(value: string): boolean {
-  return !UNSTORABLE.test(value);
-}
+export const isStorableString = isStorableText;
 
 /** Number of Unicode code points, the unit every length limit here counts in. */
 export function codePointLength(value: string): number {

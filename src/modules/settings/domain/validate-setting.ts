@@ -2,6 +2,7 @@ import type { FieldIssue } from '../../../graphql/errors.js';
 import { isPrivilegedRole } from '../../roles/domain/role-rules.js';
 import { SETTING_DEFAULTS } from './defaults.js';
 import { normalizeTimezone } from './timezone.js';
+import { isStorableText } from '../../../util/text.js';
 
 export const KEY_MAX = 255;
 export const MODULE_MAX = 255;
@@ -13,8 +14,6 @@ export const JSON_MAX_DEPTH = 20;
 // lower-case ASCII: snake_case names, uuids (integration rows) and "auto_granted_perm:<key>" all fit; homoglyphs do not
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_.:-]*$/;
 const MODULE_PATTERN = /^[a-z][a-z0-9_]*$/;
-// NUL cannot be stored in text or jsonb; a lone surrogate is not text at all
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Keys that may be blank (reference §5.2 `@optional_settings`); every other string value needs 1-1000 characters. */
 const OPTIONAL_KEYS: ReadonlySet<string> = new Set([
@@ -106,7 +105,7 @@ export function validateKey(key: string, path = 'key'): FieldIssue[] {
 
 function validateValue(key: string, value: string): FieldIssue[] {
   const path = 'value';
-  if (UNSTORABLE.test(value)) return [{ path, message: 'must not contain NUL or unpaired surrogate characters' }];
+  if (!isStorableText(value)) return [{ path, message: 'must not contain NUL or unpaired surrogate characters' }];
   const length = [...value].length;
   if (length > VALUE_MAX) return [{ path, message: `must be at most ${VALUE_MAX} characters` }];
   if (length === 0) return isOptionalKey(key) ? [] : [{ path, message: 'must not be empty for this key' }];
@@ -126,13 +125,13 @@ function jsonIssue(root: JsonObject): string | null {
     const [node, depth] = item;
     if (node === null || typeof node === 'boolean') continue;
     if (typeof node === 'string') {
-      if (UNSTORABLE.test(node)) return 'must not contain NUL or unpaired surrogate characters';
+      if (!isStorableText(node)) return 'must not contain NUL or unpaired surrogate characters';
     } else if (typeof node === 'number') {
       if (!Number.isFinite(node)) return 'must contain only finite numbers';
     } else if (typeof node === 'object') {
       if (depth > JSON_MAX_DEPTH) return `must nest at most ${JSON_MAX_DEPTH} levels`;
       for (const [k, v] of Object.entries(node)) {
-        if (!Array.isArray(node) && UNSTORABLE.test(k)) return 'must not contain NUL or unpaired surrogate characters';
+        if (!Array.isArray(node) && !isStorableText(k)) return 'must not contain NUL or unpaired surrogate characters';
         stack.push([v, depth + 1]);
       }
     } else {
