@@ -136,10 +136,20 @@ describe.each(backends)('profile and custom fields on %s', (_name, open) => {
     expect((await execute(app, ReadField, { key: 'absent' }, user.headers)).data?.me?.customField).toBeNull();
     const deleted = await execute(app, DeleteField, { input: { key: 'nickname' } }, user.headers);
     expect(deleted.data?.deleteCustomField).toMatchObject({ data: { customFields: { prefs: { theme: 'dark', sizes: [1, 2] } } } });
-    for (const input of [{ key: 'Bad Key', value: 1 }, { key: 'big', value: 'x'.repeat(20_000) }]) {
+    for (const input of [
+      { key: 'Bad Key', value: 1 },
+      { key: 'big', value: 'x'.repeat(20_000) },
+      { key: 'big', value: 'a\u0000b' }, // jsonb holds no NUL
+      { key: 'big', value: { nested: ['\ud800'] } },
+    ]) {
       const r = await execute(app, SetField, { input }, user.headers);
+      expect(r.errors, JSON.stringify(input)).toBeUndefined();
       expect(r.data?.setCustomField.__typename).toBe('ValidationError');
     }
+    // a key no field can have deletes nothing (the database would refuse a NUL)
+    const none = await execute(app, DeleteField, { input: { key: 'bad\u0000key' } }, user.headers);
+    expect(none.errors).toBeUndefined();
+    expect(none.data?.deleteCustomField).toMatchObject({ data: { customFields: { prefs: { theme: 'dark', sizes: [1, 2] } } } });
     expect((await execute(app, ReadField, { key: 'big' }, user.headers)).data?.me?.customFields).toEqual({ prefs: { theme: 'dark', sizes: [1, 2] } });
   });
 
@@ -150,5 +160,20 @@ describe.each(backends)('profile and custom fields on %s', (_name, open) => {
     );
     const row = await backend.database.prisma.user.findUniqueOrThrow({ where: { uuid: user.uuid } });
     expect(Object.keys(row.customFields as object)).toHaveLength(15);
+  });
+
+  test('10 simultaneous new keys on a user holding 98 leave exactly 100 keys', async () => {
+    const user = await signUp(app);
+    const fields = Object.fromEntries(Array.from({ length: 98 }, (_, i) => [`k${i}`, i]));
+    await backend.database.prisma.user.update({ where: { uuid: user.uuid }, data: { customFields: fields } });
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => execute(app, SetField, { input: { key: `extra${i}`, value: i } }, user.headers)),
+    );
+    const answers = results.map((r) => r.data?.setCustomField.__typename);
+    expect(answers.filter((a) => a === 'MutationSetCustomFieldSuccess')).toHaveLength(2);
+    expect(answers.filter((a) => a === 'ValidationError')).toHaveLength(8);
+    const row = await backend.database.prisma.user.findUniqueOrThrow({ where: { uuid: user.uuid } });
+    expect(Object.keys(row.customFields as object)).toHaveLength(100);
   });
 });

@@ -173,6 +173,21 @@ describe.each(backends)('registration on %s', (_name, open) => {
     const broken = await execute(brokenApp, Register, { input: { email: uniqueEmail('geo'), password: 'long enough 1' } }, { 'x-forwarded-for': '203.0.113.9' });
     expect(broken.data?.register.__typename).toBe('MutationRegisterSuccess');
   });
+
+  test('16 simultaneous registrations of the same local part all succeed with distinct usernames', async () => {
+    const local = `john${randomUUID().slice(0, 8)}`;
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        execute(app, Register, { input: { email: `${local}@d${i}.example.com`, password: 'long enough 1' } }, { 'x-forwarded-for': `203.0.113.${i + 1}` }),
+      ),
+    );
+    // (the candidates of simultaneous registrations collided, and after a few retries the unique violation surfaced
+    // as INTERNAL_SERVER_ERROR)
+    expect(results.map((r) => r.data?.register.__typename ?? r.errors?.[0]?.extensions?.code)).toEqual(Array(16).fill('MutationRegisterSuccess'));
+    const names = results.map((r) => (r.data?.register.__typename === 'MutationRegisterSuccess' ? r.data.register.data.user.username : null));
+    expect(new Set(names).size).toBe(16);
+    expect(names).toContain(local);
+  });
 });
 
 describe.each(backends)('first-user race on %s', (_name, open) => {

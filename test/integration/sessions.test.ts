@@ -67,6 +67,8 @@ describe.each(backends)('sessions on %s', (_name, open) => {
     expect(wrong).toEqual(unknown);
     expect(wrong.data?.login).toEqual({ __typename: 'InvalidCredentialsError', code: 'INVALID_CREDENTIALS', message: 'Invalid email or password' });
     expect((await login('not an email', 'x')).data?.login.__typename).toBe('InvalidCredentialsError');
+    // an address text cannot hold is just another unknown one
+    expect(await login(`${user.email}\u0000`, 'not the password')).toEqual(unknown);
   });
 
   test('a deactivated account cannot log in and its sessions stop working', async () => {

@@ -14,14 +14,13 @@ import type { SettingsService } from '../settings/setting.service.js';
 import { normalizeEmail, normalizePassword, validateEmail, validatePassword } from '../users/domain/validation.js';
 import { AccountDisabledError, InvalidCredentialsError, InvalidTokenError } from './auth.errors.js';
 import type { RegisterInput, Session } from './auth.service.js';
-import { hashPassword, verifyPassword } from './auth.service.js';
+import { assertSessionAllowed, hashPassword, insertSession, lockAccount, verifyPassword } from './auth.service.js';
 import { changeEmailContext, checkAccountToken, type MailedTokenKind } from './domain/account-token.js';
 import { hashToken, newToken, type TokenContext } from './domain/tokens.js';
 
-/** What the token flows need from the auth service: registration rules and session creation stay there. */
+/** What the token flows need from the auth service: the registration rules stay there. */
 export type SessionIssuer = {
   register(input: RegisterInput, client: ClientInfo): Promise<Session>;
-  createSession(user: User, client: ClientInfo): Promise<Session>;
 };
 
 export type AccountTokensDeps = {
@@ -51,7 +50,7 @@ function unguessablePassword(): string {
 /**
  * Mailed account tokens (email confirmation, password reset, email change, magic-link sign-in and registration) and
  * password changes. Tokens are stored as SHA-256 only; the raw value exists only in the mail. Requests for an address
- * with no account answer exactly like the others and run the same single SQL statement (it just inserts nothing);
+ * with no account answer exactly like the others and run the same SQL statements (they just insert nothing);
  * mail goes out without being awaited, so neither the answer nor its timing tells whether an account exists.
  */
 export function createAccountTokensService(deps: AccountTokensDeps) {
@@ -89,7 +88,8 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
 
   /**
    * Issues a token to a user in one statement: finds the user (with `condition`), optionally revokes their earlier
-   * tokens of the same context, and inserts the hash. Returns the address to mail, or null when no user matched.
+   * tokens of the same context (then after locking the user's row), and inserts the hash. Returns the address to mail,
+   * or null when no user matched.
    */
   async function issueToUser(
     recipient: Recipient,
@@ -104,13 +104,21 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
           DELETE FROM phoenix_kit_users_tokens t USING target
            WHERE t.user_uuid = target.uuid AND t.context = ${context})`
       : Prisma.empty;
-    const rows = await db.$queryRaw<{ sent_to: string }[]>`
+    const issue = Prisma.sql`
       WITH target AS (
         SELECT uuid, email FROM phoenix_kit_users WHERE ${match} ${opts.condition ?? Prisma.empty}
       )${revoke}
       INSERT INTO phoenix_kit_users_tokens (uuid, user_uuid, token, context, sent_to, inserted_at)
       SELECT ${uuidv7()}::uuid, uuid, ${hash}, ${context}, email::text, now() FROM target
       RETURNING sent_to`;
+    const rows = opts.revokeEarlier
+      ? await db.$transaction(async (tx) => {
+          // Simultaneous requests of one user take turns here; each revoking statement starts after the previous
+          // request committed, so it sees (and deletes) that request's token. Within one statement it could not.
+          await tx.$queryRaw`SELECT 1 FROM phoenix_kit_users WHERE ${match} FOR NO KEY UPDATE`;
+          return tx.$queryRaw<{ sent_to: string }[]>(issue);
+        })
+      : await db.$queryRaw<{ sent_to: string }[]>(issue);
     const sentTo = rows[0]?.sent_to;
     return sentTo ? { raw, sentTo } : null;
   }
@@ -168,6 +176,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       const row = await findToken('confirm', raw);
       const userUuid = row.userUuid as string;
       return db.$transaction(async (tx) => {
+        await lockAccount(tx, userUuid, 'write');
         if (!(await consume(tx, row.uuid))) throw new InvalidTokenError();
         await tx.userToken.deleteMany({ where: { userUuid, context: 'confirm' } });
         return tx.user.update({ where: { uuid: userUuid }, data: { confirmedAt: row.user?.confirmedAt ?? new Date() } });
@@ -190,6 +199,8 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       const userUuid = row.userUuid as string;
       const hashedPassword = await hashPassword(password);
       await db.$transaction(async (tx) => {
+        // the user's row before the token: a simultaneous reset with another link then finds its token deleted
+        await lockAccount(tx, userUuid, 'write');
         if (!(await consume(tx, row.uuid))) throw new InvalidTokenError();
         await tx.user.update({ where: { uuid: userUuid }, data: { hashedPassword } });
         await tx.userToken.deleteMany({ where: { userUuid } });
@@ -234,6 +245,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       let user: User;
       try {
         user = await db.$transaction(async (tx) => {
+          await lockAccount(tx, userUuid, 'write');
           if (!(await consume(tx, row.uuid))) throw new InvalidTokenError();
           const updated = await tx.user.update({ where: { uuid: userUuid }, data: { email: newEmail, confirmedAt: new Date() } });
           // every other mailed token went to the old address or to another requested one
@@ -268,11 +280,17 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       if (!(await settings.getBoolean('magic_link_login_enabled'))) throw new InvalidTokenError();
       if (!row.user?.isActive) throw new AccountDisabledError();
       const current = row.user;
-      const user = await db.$transaction(async (tx) => {
+      return db.$transaction(async (tx) => {
+        // one transaction with the session: a deactivation or password change now either came first (the link is
+        // gone or the account refused) or waits and then deletes the session
+        const now = await lockAccount(tx, current.uuid, 'write');
         if (!(await consume(tx, row.uuid))) throw new InvalidTokenError();
-        return current.confirmedAt ? current : tx.user.update({ where: { uuid: current.uuid }, data: { confirmedAt: new Date() } });
+        assertSessionAllowed(now, current.hashedPassword);
+        const user = current.confirmedAt
+          ? current
+          : await tx.user.update({ where: { uuid: current.uuid }, data: { confirmedAt: new Date() } });
+        return { token: await insertSession(tx, user.uuid, client), user };
       });
-      return auth.createSession(user, client);
     },
 
     /** Mails a link that creates an account for `email`; an address that has one gets a notice instead. */
@@ -333,12 +351,16 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
         throw new ValidationError('Password is invalid', [{ path: 'newPassword', message: 'must differ from the current password' }]);
       }
       const hashedPassword = await hashPassword(newPassword);
-      const [updated] = await db.$transaction([
-        db.user.update({ where: { uuid: userUuid }, data: { hashedPassword } }),
-        db.userToken.deleteMany({ where: { userUuid } }),
-      ]);
+      const session = await db.$transaction(async (tx) => {
+        // a simultaneous change (or deactivation) may have committed since the check: then currentPassword is no
+        // longer the account's, and this change must not win too
+        assertSessionAllowed(await lockAccount(tx, userUuid, 'write'), user.hashedPassword);
+        const updated = await tx.user.update({ where: { uuid: userUuid }, data: { hashedPassword } });
+        await tx.userToken.deleteMany({ where: { userUuid } });
+        return { token: await insertSession(tx, userUuid, client), user: updated };
+      });
       log.info({ userUuid }, 'password changed');
-      return auth.createSession(updated, client);
+      return session;
     },
   };
 }

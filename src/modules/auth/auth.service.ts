@@ -10,7 +10,7 @@ import { RATE_LIMITS } from '../rate-limit/policies.js';
 import { isPrivilegedRole } from '../roles/domain/role-rules.js';
 import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import { usernameBaseFromEmail, usernameCandidate } from '../users/domain/username.js';
+import { usernameBaseFromEmail, usernameCandidate, usernameLockKey } from '../users/domain/username.js';
 import {
   normalizeEmail,
   normalizePassword,
@@ -19,8 +19,10 @@ import {
   validateUsername,
 } from '../users/domain/validation.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
+import { sessionRefusal, type AccountState } from './domain/session-guard.js';
 import { compareFingerprint, hashToken, isTokenLive, newToken, userAgentHash, type TokenHash } from './domain/tokens.js';
 import { OWNER_GUARD_LOCK, viewerFromRoles } from './domain/viewer.js';
+import { isStorableText } from '../../util/text.js';
 
 export type AuthServiceDeps = {
   db: Db;
@@ -54,6 +56,46 @@ export async function verifyPassword(hashed: string | null, password: string): P
   }
 }
 
+type Tx = Prisma.TransactionClient;
+
+/** `share` lets sessions of one user start side by side; `write` also serialises flows that change the row or its tokens. */
+const ACCOUNT_LOCK = { share: Prisma.sql`FOR SHARE`, write: Prisma.sql`FOR NO KEY UPDATE` } as const;
+
+/**
+ * Locks the user's row until the transaction ends and returns what a session depends on (null when the user is gone).
+ * A password change or deactivation then either committed before this read (and is seen) or waits for the
+ * transaction (and deletes the session stored in it). Take it before any token row of the user, so token flows all
+ * lock in the same order and cannot deadlock one another.
+ */
+export async function lockAccount(tx: Tx, userUuid: string, mode: keyof typeof ACCOUNT_LOCK): Promise<AccountState | null> {
+  const rows = await tx.$queryRaw<AccountState[]>`
+    SELECT hashed_password AS "hashedPassword", is_active AS "isActive"
+      FROM phoenix_kit_users WHERE uuid = ${userUuid}::uuid ${ACCOUNT_LOCK[mode]}`;
+  return rows[0] ?? null;
+}
+
+/** Throws unless a session may start for the locked account, given the password hash the caller checked. */
+export function assertSessionAllowed(now: AccountState | null, checkedHash: string | null): void {
+  const refusal = sessionRefusal(now, checkedHash);
+  if (refusal === 'credentials_changed') throw new InvalidCredentialsError();
+  if (refusal === 'disabled') throw new AccountDisabledError();
+}
+
+/** Stores a new session in `tx`; returns the raw token (only its hash is stored). */
+export async function insertSession(tx: Tx, userUuid: string, client: ClientInfo): Promise<string> {
+  const { raw, hash: tokenHash } = newToken();
+  await tx.userToken.create({
+    data: {
+      userUuid,
+      token: tokenHash,
+      context: 'session',
+      ipAddress: client.ip,
+      userAgentHash: userAgentHash(client.userAgent),
+    },
+  });
+  return raw;
+}
+
 const isUniqueViolation = (error: unknown, column: string) =>
   error instanceof Prisma.PrismaClientKnownRequestError &&
   error.code === 'P2002' &&
@@ -85,22 +127,12 @@ type SessionRow = {
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, log, rateLimiter, settings } = deps;
 
-  async function createSession(user: User, client: ClientInfo): Promise<Session> {
-    const { raw, hash: tokenHash } = newToken();
-    await db.userToken.create({
-      data: {
-        userUuid: user.uuid,
-        token: tokenHash,
-        context: 'session',
-        ipAddress: client.ip,
-        userAgentHash: userAgentHash(client.userAgent),
-      },
-    });
-    return { token: raw, user };
-  }
-
-  /** The first free username for `base`, probing all `base`/`base_N` names in one query. */
+  /**
+   * The first free username for `base`, probing all `base`/`base_N` names in one query. Registrations of the same
+   * base wait for each other here (until commit), so each sees the names the others took.
+   */
   async function freeUsername(tx: Prisma.TransactionClient, base: string): Promise<string> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${usernameLockKey(base)}))`;
     const taken = await tx.user.findMany({
       where: { username: { startsWith: base, mode: 'insensitive' } },
       select: { username: true },
@@ -138,9 +170,6 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    /** Starts a session for a user who proved who they are some other way (magic link, password change). */
-    createSession,
-
     async register(input: RegisterInput, client: ClientInfo): Promise<Session> {
       const email = normalizeEmail(input.email);
       const username = input.username?.trim() || null;
@@ -165,7 +194,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const base = username ?? usernameBaseFromEmail(email);
       for (let attempt = 0; ; attempt++) {
         try {
-          const user = await db.$transaction(async (tx) => {
+          const { user, token } = await db.$transaction(async (tx) => {
             if (await tx.user.findUnique({ where: { email }, select: { uuid: true } })) {
               throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
             }
@@ -182,19 +211,21 @@ export function createAuthService(deps: AuthServiceDeps) {
                 registrationCity: geo?.city ?? null,
               },
             });
-            return assignInitialRole(tx, created, defaultRole ?? 'User');
+            const user = await assignInitialRole(tx, created, defaultRole ?? 'User');
+            // in the same transaction: nobody can change or switch off the account before it exists
+            return { user, token: await insertSession(tx, user.uuid, client) };
           });
           log.info({ userUuid: user.uuid }, 'user registered');
-          return await createSession(user, client);
+          return { token, user };
         } catch (error) {
           if (isUniqueViolation(error, 'email')) {
             throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
           }
           if (isUniqueViolation(error, 'username')) {
-            if (username) {
-              throw new ValidationError('Registration input is invalid', [{ path: 'username', message: 'has already been taken' }]);
-            }
-            if (attempt < 5) continue; // a concurrent registration took the generated name: pick again
+            // a generated name can still meet another base's (`john_1` is also the name for john.1@…): pick again
+            if (!username && attempt < 5) continue;
+            const message = username ? 'has already been taken' : 'could not be generated from the email; choose one';
+            throw new ValidationError('Registration input is invalid', [{ path: 'username', message }]);
           }
           throw error;
         }
@@ -203,13 +234,20 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async login(input: LoginInput, client: ClientInfo): Promise<Session> {
       const email = normalizeEmail(input.email);
-      await rateLimiter.hit(RATE_LIMITS.loginPerEmail, email);
+      // an address text cannot hold belongs to no account (and cannot key a rate limit): it fails like a wrong one
+      const storable = isStorableText(email);
+      if (storable) await rateLimiter.hit(RATE_LIMITS.loginPerEmail, email);
       if (client.ip) await rateLimiter.hit(RATE_LIMITS.loginPerIp, client.ip);
-      const user = validateEmail(email).length === 0 ? await db.user.findUnique({ where: { email } }) : null;
+      const user = storable && validateEmail(email).length === 0 ? await db.user.findUnique({ where: { email } }) : null;
       const ok = await verifyPassword(user?.hashedPassword ?? null, input.password);
       if (!user || !ok) throw new InvalidCredentialsError();
       if (!user.isActive) throw new AccountDisabledError();
-      return createSession(user, client);
+      // the check above took argon2's time: store the session only if the account is still as it was checked
+      const token = await db.$transaction(async (tx) => {
+        assertSessionAllowed(await lockAccount(tx, user.uuid, 'share'), user.hashedPassword);
+        return insertSession(tx, user.uuid, client);
+      });
+      return { token, user };
     },
 
     /** Ends the session the request was made with. */

@@ -2,7 +2,7 @@ import { builder } from '../../graphql/builder.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES, parseStoredFields } from './domain/field-types.js';
-import { isJsonObject } from './domain/storable-json.js';
+import { isJsonObject } from '../../util/storable-json.js';
 import { auditEntityData, staleDataKeys } from './domain/validate-entity-data.js';
 import { isUuid } from '../../util/uuid.js';
 import { fileLoader } from './entity-files.loader.js';

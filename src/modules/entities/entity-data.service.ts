@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { FileService } from '../files/file.service.js';
 import { STATUSES, validateDataInput, type DataInput } from './domain/entity-input.js';
 import { LIST_TYPES, parseStoredFields, type FieldDefinition } from './domain/field-types.js';
-import { isJsonObject, type JsonObject } from './domain/storable-json.js';
+import { isJsonObject, type JsonObject } from '../../util/storable-json.js';
 import { prepareEntityData, type FileRef } from './domain/validate-entity-data.js';
 import { fileConstraintIssue } from './domain/validate-field-value.js';
 import { ENTITY_TX_OPTIONS, advisoryLock, entityLockKey, type EntityService } from './entity.service.js';

@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError, type FieldIssue } from '../../graphql/e
 import { Prisma } from '../../generated/prisma/client.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { hasPermission } from '../auth/domain/viewer.js';
-import { validateCustomField } from './domain/custom-fields.js';
+import { CUSTOM_FIELD_KEY, validateCustomField } from './domain/custom-fields.js';
 import { validateName, validateTimezone, validateUsername } from './domain/validation.js';
 
 export type ProfileInput = {
@@ -74,15 +74,18 @@ export function createProfileService({ db, audit }: { db: Db; audit: AuditServic
     /** Sets one key of `custom_fields` atomically (other keys are untouched, even by concurrent writes). */
     async setCustomField(actor: Actor, input: { userUuid?: string | null; key: string; value?: unknown }): Promise<string> {
       const uuid = await target(actor, input.userUuid);
-      const current = await db.user.findUniqueOrThrow({ where: { uuid }, select: { customFields: true } });
-      const keys = Object.keys((current.customFields as Record<string, unknown> | null) ?? {});
-      const issues = validateCustomField(input.key, input.value, keys);
-      if (issues.length > 0) throw new ValidationError('Custom field is invalid', issues);
-      await db.$executeRaw`
-        UPDATE phoenix_kit_users
-           SET custom_fields = COALESCE(custom_fields, '{}'::jsonb) || jsonb_build_object(${input.key}::text, ${JSON.stringify(input.value)}::jsonb),
-               updated_at = now()
-         WHERE uuid = ${uuid}::uuid`;
+      await db.$transaction(async (tx) => {
+        // the row lock makes simultaneous writes of new keys count one after another, so together they stay within the cap
+        const [current] = await tx.$queryRaw<{ customFields: Record<string, unknown> | null }[]>`
+          SELECT custom_fields AS "customFields" FROM phoenix_kit_users WHERE uuid = ${uuid}::uuid FOR NO KEY UPDATE`;
+        const issues = validateCustomField(input.key, input.value, Object.keys(current?.customFields ?? {}));
+        if (issues.length > 0) throw new ValidationError('Custom field is invalid', issues);
+        await tx.$executeRaw`
+          UPDATE phoenix_kit_users
+             SET custom_fields = COALESCE(custom_fields, '{}'::jsonb) || jsonb_build_object(${input.key}::text, ${JSON.stringify(input.value)}::jsonb),
+                 updated_at = now()
+           WHERE uuid = ${uuid}::uuid`;
+      });
       await auditIfForeign(actor, uuid, { customField: input.key });
       return uuid;
     },
@@ -90,6 +93,8 @@ export function createProfileService({ db, audit }: { db: Db; audit: AuditServic
     /** Removes one key of `custom_fields`; removing a missing key is a no-op. */
     async deleteCustomField(actor: Actor, input: { userUuid?: string | null; key: string }): Promise<string> {
       const uuid = await target(actor, input.userUuid);
+      // no such key can be stored, so none is there to delete (and the database would refuse a NUL in it)
+      if (!CUSTOM_FIELD_KEY.test(input.key)) return uuid;
       await db.$executeRaw`
         UPDATE phoenix_kit_users SET custom_fields = COALESCE(custom_fields, '{}'::jsonb) - ${input.key}::text, updated_at = now()
          WHERE uuid = ${uuid}::uuid`;

@@ -1,5 +1,5 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
-import { codePointLength, isJsonObject, isStorableString, storableJsonIssues, type JsonObject } from './storable-json.js';
+import { codePointLength, isJsonObject, isStorableString, storableJsonIssues, type JsonObject } from '../../../util/storable-json.js';
 
 export const STATUSES = ['draft', 'published', 'archived'] as const;
 export type Status = (typeof STATUSES)[number];

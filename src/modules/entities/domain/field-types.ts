@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './storable-json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../../util/storable-json.js';
 
 /** The 13 field types an entity may declare (reference §6.2 plus `image`, product.md §5). */
 export const FIELD_TYPES = [

@@ -10,7 +10,7 @@ import {
   type FieldDefinition,
   type PropName,
 } from './field-types.js';
-import { codePointLength, isStorableString, storableJsonIssues, type JsonValue } from './storable-json.js';
+import { codePointLength, isStorableString, storableJsonIssues, type JsonValue } from '../../../util/storable-json.js';
 import { checkFieldValue } from './validate-field-value.js';
 
 export const FIELD_KEY = /^[a-z][a-z0-9_]{0,49}$/;

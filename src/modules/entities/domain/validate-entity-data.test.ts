@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { FieldDefinition } from './field-types.js';
-import type { JsonObject } from './storable-json.js';
+import type { JsonObject } from '../../../util/storable-json.js';
 import { diffFields, keysBecomingFiles } from './field-changes.js';
 import { auditEntityData, prepareEntityData, staleDataKeys } from './validate-entity-data.js';
 

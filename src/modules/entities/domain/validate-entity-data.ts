@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
 import type { FieldDefinition } from './field-types.js';
-import { isJsonObject, storableJsonIssues, type JsonObject, type JsonValue } from './storable-json.js';
+import { isJsonObject, storableJsonIssues, type JsonObject, type JsonValue } from '../../../util/storable-json.js';
 import { checkFieldValue } from './validate-field-value.js';
 
 export const DATA_MAX_BYTES = 512 * 1024;

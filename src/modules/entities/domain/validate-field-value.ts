@@ -1,6 +1,6 @@
 import { LIST_TYPES, type FieldDefinition } from './field-types.js';
 import { sanitizeRichText } from './sanitize-rich-text.js';
-import { codePointLength, isStorableString, type JsonValue } from './storable-json.js';
+import { codePointLength, isStorableString, type JsonValue } from '../../../util/storable-json.js';
 import { isUuid } from '../../../util/uuid.js';
 
 /** Rich text without its own max_length is still bounded. */

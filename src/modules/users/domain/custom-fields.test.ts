@@ -17,6 +17,9 @@ describe('validateCustomField', () => {
     ['missing value', 'nickname', undefined, [], ['value']],
     ['oversize value', 'blob', 'x'.repeat(17_000), [], ['value']],
     ['one key too many', 'new_key', 1, many, ['key']],
+    ['a NUL in a string value', 'note', 'a\u0000b', [], ['value']],
+    ['a lone surrogate deep in the value', 'prefs', { a: ['\ud800'] }, [], ['value.a.0']],
+    ['a NUL in a key of the value', 'prefs', { 'k\u0000': 1 }, [], ['value']],
   ])('%s', (_name, key, value, existing, paths) => {
     expect(validateCustomField(key, value, existing).map((i) => i.path)).toEqual(paths);
   });

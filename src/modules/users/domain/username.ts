@@ -28,3 +28,8 @@ export function usernameCandidate(base: string, attempt: number): string {
   const suffix = `_${attempt}`;
   return `${base.slice(0, USERNAME_MAX - suffix.length)}${suffix}`;
 }
+
+/** Advisory-lock key serialising the choice of generated names for one base (see `freeUsername`). */
+export function usernameLockKey(base: string): string {
+  return `phoenix_kit_username:${base.toLowerCase()}`;
+}

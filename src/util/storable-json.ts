@@ -1,5 +1,5 @@
-import type { FieldIssue } from '../../../graphql/errors.js';
-import { isStorableText } from '../../../util/text.js';
+import type { FieldIssue } from '../graphql/errors.js';
+import { isStorableText } from './text.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
