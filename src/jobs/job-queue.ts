@@ -12,6 +12,11 @@ export type JobDefinition<T = Record<string, never>> = Readonly<{
   retryDelaySeconds?: number;
   /** How long one run may take before it counts as failed (and is retried); pg-boss's default is 15 minutes. */
   expireSeconds?: number;
+  /**
+   * pg-boss queue policy; `short`: at most one job per singleton key waiting to start (a second send is refused by a
+   * unique index, so two processes queuing at once cannot both add one). Default `standard`: no such limit.
+   */
+  policy?: 'standard' | 'short';
   /** Concurrent jobs per process. */
   concurrency?: number;
   handler: JobHandler<T>;
@@ -59,13 +64,18 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
     /** Declares the queues (and their schedules); with `work`, this process also runs their handlers. */
     async register(definitions: readonly JobDefinition<never>[], work: boolean) {
       for (const def of definitions) {
+        const policy = def.policy ?? 'standard';
         await boss.createQueue(def.name, {
           name: def.name,
+          policy,
           retryLimit: def.retryLimit ?? 3,
           retryDelay: def.retryDelaySeconds ?? 10,
           retryBackoff: true,
           ...(def.expireSeconds ? { expireInSeconds: def.expireSeconds } : {}),
         });
+        // createQueue leaves an existing queue as it was: a queue created before its policy changed is set here. Only the
+        // policy, which new jobs copy (every queue's table has the policies' indexes); the other options stay as created
+        if ((await boss.getQueue(def.name))?.policy !== policy) await boss.updateQueue(def.name, { name: def.name, policy });
         if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
         if (work) {
           const workerId: string = await boss.work<never>(

@@ -34,6 +34,8 @@ export function jobDefinitions(services: Services): JobDefinition<never>[] {
     {
       // file_processing: variants and metadata of one file; the last attempt records failures instead of throwing
       name: FILE_PROCESSING_QUEUE,
+      // one job waiting per file (its uuid is the singleton key): simultaneous enqueues cannot both add one
+      policy: 'short',
       retryLimit: services.media.options.retryLimit,
       retryDelaySeconds: services.media.options.retryDelaySeconds,
       handler: async (data: FileJobData) => {

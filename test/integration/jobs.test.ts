@@ -5,6 +5,8 @@ import { jobDefinitions } from '../../src/jobs/jobs.js';
 import type { App } from '../../src/app.js';
 import { createTestApp, signUp, silentLog } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { halves } from '../fixtures/media/make.js';
+import { openMediaHarness, uploadMedia, type MediaHarness } from '../fixtures/media/harness.js';
 
 async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -64,5 +66,41 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       (rows) => rows.length === 1,
     );
     expect(remaining.map((r) => r.uuid)).toEqual([recent.uuid]);
+  });
+});
+
+describe.each(backends)('file-processing jobs on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  beforeAll(async () => {
+    backend = await open();
+    h = await openMediaHarness(backend, { worker: false }); // jobs stay queued
+  });
+  afterAll(() => backend.close());
+
+  const waitingJobs = (uuid: string) =>
+    backend.database.sql.query(
+      `SELECT id FROM public_jobs.job WHERE name = 'file-processing' AND singleton_key = $1 AND state IN ('created', 'retry')`,
+      [uuid],
+    );
+  const policy = async () =>
+    (await backend.database.sql.query<{ policy: string }>(`SELECT policy FROM public_jobs.queue WHERE name = 'file-processing'`))[0]?.policy;
+
+  test('simultaneous regenerations of one file queue one job (a job already waiting for the file is not queued twice)', async () => {
+    const { uuid } = await uploadMedia(h, 'twice.png', await halves(64, 32));
+    await backend.database.sql.query(`DELETE FROM public_jobs.job WHERE singleton_key = $1`, [uuid]);
+    await Promise.all([h.services.media.regenerate(uuid), h.services.media.regenerate(uuid), h.services.media.regenerate(uuid)]);
+    expect(await waitingJobs(uuid)).toHaveLength(1);
+  });
+
+  test('a queue created before it had its policy (a database from an older server) gets it on start', async () => {
+    expect(await policy()).toBe('short');
+    await backend.database.sql.query(`UPDATE public_jobs.queue SET policy = 'standard' WHERE name = 'file-processing'`);
+    await h.services.jobs.register(jobDefinitions(h.services), false);
+    expect(await policy()).toBe('short');
+    const { uuid } = await uploadMedia(h, 'upgraded.png', await halves(48, 32));
+    await backend.database.sql.query(`DELETE FROM public_jobs.job WHERE singleton_key = $1`, [uuid]);
+    await Promise.all([h.services.media.regenerate(uuid), h.services.media.regenerate(uuid)]);
+    expect(await waitingJobs(uuid)).toHaveLength(1);
   });
 });

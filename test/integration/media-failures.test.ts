@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createMediaService } from '../../src/modules/media/media-processing.service.js';
+import { createMediaQueue } from '../../src/modules/media/media-queue.js';
 import { graphql } from '../gql/index.js';
+import { silentLog } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { execute } from '../helpers/execute.js';
 import {
@@ -167,6 +170,52 @@ describe.each(backends)('processing failures on %s', (_name, open) => {
   });
 });
 
+describe.each(backends)('the stale sweeper and a job finishing meanwhile on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  beforeAll(async () => {
+    backend = await open();
+    h = await openMediaHarness(backend, { worker: false });
+  });
+  afterAll(() => backend.close());
+
+  test('a file whose job finishes it after the sweeper listed it stays active (a backlog draining after an outage)', async () => {
+    const { uuid } = await uploadMedia(h, 'late.png', await halves(90, 60));
+    // stale and re-queued once already: the sweeper's list has it as one to fail
+    await backend.database.sql.query(
+      `UPDATE phoenix_kit_files SET updated_at = now() - interval '2 hours', metadata = '{"processing_requeues": 1}'::jsonb WHERE uuid = $1`,
+      [uuid],
+    );
+    const { media } = h.services;
+    const queue = createMediaQueue({ database: backend.database, jobs: h.services.jobs, expireInSeconds: 60, retryLimit: 1, retryDelaySeconds: 1 });
+    // between the sweeper's list and its look at this file, the waiting job runs and finishes it
+    const sweeper = createMediaService({
+      db: h.db,
+      log: silentLog,
+      settings: h.services.settings,
+      files: h.services.files,
+      variants: undefined as never, // the sweeper makes no variants
+      queue: {
+        ...queue,
+        async hasLiveJob(fileUuid: string) {
+          if (fileUuid === uuid) {
+            await media.runJob({ fileUuid });
+            await backend.database.sql.query(`DELETE FROM public_jobs.job WHERE singleton_key = $1`, [uuid]);
+          }
+          return queue.hasLiveJob(fileUuid);
+        },
+      },
+      events: h.services.fileEvents,
+      options: media.options,
+    });
+    expect(await sweeper.sweepStale()).toEqual({ requeued: [], failed: [] });
+    const file = await snapshot(h, uuid);
+    expect(file.status).toBe('active');
+    expect(file.metadata).not.toHaveProperty('processing_error');
+    expect(variantSummary(file).every((v) => v.endsWith(' completed'))).toBe(true);
+  });
+});
+
 describe.each(backends)('missing tools on %s', (_name, open) => {
   let backend: Backend;
   let h: MediaHarness;
@@ -267,6 +316,29 @@ describe.each(backends)('processing and the trash on %s', (_name, open) => {
     expect(goodRow).toMatchObject({ status: 'trashed', width: 200, height: 100 });
     expect(await restore(broken.uuid)).toBe('failed');
     expect(await restore(good.uuid)).toBe('active');
+  });
+
+  test('a file trashed before its job ran is processing again when restored, with its one job still waiting', async () => {
+    const waitingJobs = (uuid: string) =>
+      backend.database.sql.query(`SELECT id FROM public_jobs.job WHERE singleton_key = $1 AND state IN ('created', 'retry')`, [uuid]);
+    const file = await uploadMedia(h, 'unprocessed.png', await halves(80, 40));
+    expect(file.status).toBe('processing');
+    expect(await trash(file.uuid)).toBe('trashed');
+    // nothing has processed it: restored as `active` it would pass for done, without its size or variants
+    expect(await restore(file.uuid)).toBe('processing');
+    expect(await waitingJobs(file.uuid)).toHaveLength(1);
+    // its job lost meanwhile: restoring queues it again, as does uploading its bytes again
+    await backend.database.sql.query(`DELETE FROM public_jobs.job WHERE singleton_key = $1`, [file.uuid]);
+    expect(await trash(file.uuid)).toBe('trashed');
+    expect(await restore(file.uuid)).toBe('processing');
+    expect(await waitingJobs(file.uuid)).toHaveLength(1);
+    await backend.database.sql.query(`DELETE FROM public_jobs.job WHERE singleton_key = $1`, [file.uuid]);
+    expect(await trash(file.uuid)).toBe('trashed');
+    expect(await uploadMedia(h, 'unprocessed again.png', await halves(80, 40))).toMatchObject({ uuid: file.uuid, status: 'processing' });
+    expect(await waitingJobs(file.uuid)).toHaveLength(1);
+
+    await h.services.media.runJob({ fileUuid: file.uuid });
+    expect(await snapshot(h, file.uuid)).toMatchObject({ status: 'active', width: 80, height: 40 });
   });
 
   test('a failed file trashed and restored is failed again, and so is one restored by uploading its bytes again', async () => {

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { backends, type Backend } from '../helpers/backends.js';
 import {
@@ -13,6 +18,21 @@ import {
   type MediaHarness,
 } from '../fixtures/media/harness.js';
 import { mp4Video } from '../fixtures/media/make.js';
+
+const run = promisify(execFile);
+
+/** A voice memo as browsers' MediaRecorder writes it: one second of Opus in a WebM container, no video track. */
+async function opusWebm(): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'pk-voice-'));
+  try {
+    const out = join(dir, 'voice.weba');
+    const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1'];
+    await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...tone, '-c:a', 'libopus', '-f', 'webm', out]);
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe.each(backends)('video variants on %s', (_name, open) => {
   let backend: Backend;
@@ -68,5 +88,66 @@ describe.each(backends)('video variants on %s', (_name, open) => {
       '720p mp4 160x90 completed',
       'video_thumbnail jpg 160x90 completed',
     ]);
+  });
+
+  test('an audio-only WebM (a voice memo) ends active without variants, as audio does, with its duration', async () => {
+    const uploaded = await uploadMedia(h, 'voice-memo.weba', await opusWebm());
+    // WebM says nothing of its tracks up front: it is stored as a video, and processing finds there is no picture
+    expect(uploaded).toMatchObject({ status: 'processing', fileType: 'video', mimeType: 'video/webm' });
+    const done = await waitForProcessed(h, uploaded.uuid, 120_000);
+    expect(done).toMatchObject({ status: 'active', width: null, height: null, duration: 1 });
+    expect(done.metadata).toEqual({ audio: { duration: expect.closeTo(1, 1), audio_codec: 'opus', bit_rate: expect.any(Number) } });
+    expect(variantSummary(await snapshot(h, uploaded.uuid))).toEqual([]);
+  });
+});
+
+/**
+ * Defaults: one ffmpeg run may take `toolTimeoutMs` = 3600 s, the whole job expires after `jobExpireSeconds` = 3600 s,
+ * and a video job makes several renditions in turn. Scaled down here (ffmpeg made 3 s slower, the job expiring after
+ * 2 s): pg-boss gives up waiting for the handler and retries the job while the first run goes on.
+ */
+describe.each(backends)('a file-processing job that outlives its expiry on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  let dir: string;
+  let log: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pk-slow-ffmpeg-'));
+    log = join(dir, 'runs.log');
+    const wrapper = join(dir, 'ffmpeg');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\necho "start $(date +%s.%N)" >> '${log}'\nsleep 3\nffmpeg "$@"\nrc=$?\necho "end $(date +%s.%N)" >> '${log}'\nexit $rc\n`,
+    );
+    await chmod(wrapper, 0o755);
+    backend = await open();
+    h = await openMediaHarness(backend, {
+      media: { tools: { ffmpeg: wrapper }, jobExpireSeconds: 2, retryDelaySeconds: 1, retryLimit: 1 },
+    });
+  });
+  afterAll(async () => {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the retry leaves the file to the run still going: never two ffmpeg runs for one file at once', async () => {
+    const { uuid } = await uploadMedia(h, 'long.mp4', await mp4Video(320, 240, 1));
+    expect((await waitForProcessed(h, uuid, 90_000)).status).toBe('active');
+    // the retry started long ago (1 s after the expiry): anything it ran would show by now
+    await new Promise((r) => setTimeout(r, 4_000));
+    const events = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+      .map(([kind, at]) => ({ kind, at: Number(at) }))
+      .sort((a, b) => a.at - b.at);
+    let running = 0;
+    let most = 0;
+    for (const { kind } of events) {
+      running += kind === 'start' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most).toBe(1);
+    expect(variantSummary(await snapshot(h, uuid)).every((v) => v.endsWith(' completed'))).toBe(true);
   });
 });

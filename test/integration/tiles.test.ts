@@ -68,6 +68,13 @@ const noisyJpeg = (width: number, height: number, seed = 128) =>
     .jpeg({ quality: 90 })
     .toBuffer();
 
+/** A photo-like JPEG with a few corrupt bytes in its scan: libjpeg only warns ("Corrupt JPEG data") and decodes it. */
+async function slightlyCorruptJpeg(width: number, height: number): Promise<Buffer> {
+  const bad = Buffer.from(await noisyJpeg(width, height, 100));
+  bad.fill(0xff, 2000, 2010);
+  return bad;
+}
+
 /** A PNG with a real alpha channel. */
 const alphaPng = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 90, alpha: 0.4 } } })
@@ -421,6 +428,23 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
       const direct = await execute(app, DeleteDocument, { input: { uuid: children[1]!.uuid } }, owner.headers);
       expect(direct.data?.deleteFile).toMatchObject({ code: 'NOT_FOUND' });
       expect(await systemRows(uuid)).toHaveLength(children.length);
+    });
+
+    test('a JPEG the decoder only warns about gets its tiles, as processing gives it its variants', async () => {
+      const uuid = await upload(app, user, 'camera.jpg', 'image/jpeg', await slightlyCorruptJpeg(600, 400));
+      await app.services.media.processFile(uuid, { final: true });
+      const processed = await backend.database.prisma.file.findUniqueOrThrow({ where: { uuid }, include: { instances: true } });
+      expect(processed.status).toBe('active');
+      expect(processed.instances.length).toBeGreaterThan(1);
+      expect(processed.instances.every((i) => i.processingStatus === 'completed')).toBe(true);
+
+      const dzi = (await dziUrlOf(uuid))!;
+      expect((await get(app, dzi)).status).toBe(200);
+      // the manifest promises a pyramid: its tiles must be servable
+      const tile = await get(app, tileUrl(dzi, 10, 0, 0, 'jpg'));
+      expect(tile.status).toBe(200);
+      expect(tile.headers.get('content-type')).toBe('image/jpeg');
+      expect(await systemRows(uuid)).toHaveLength(pyramidTiles({ width: 600, height: 400 }) + 1);
     });
 
     test('system files never get variants: processing the parent makes its variants, processing a tile does nothing', async () => {

@@ -357,7 +357,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
                 // the same bytes again bring a trashed file back, as restoreFile would: a duplicate is never a trashed file.
                 // A deletion takes the file row, then the object locks; this holds the object lock, so it does not wait for
                 // the row (that could deadlock): a file being deleted right now is an UploadConflictError
-                const restored = restoredStatus(mine.metadata);
+                const restored = restoredStatus({ metadata: mine.metadata, needsProcessing: status === 'processing' });
                 if (mine.status === 'trashed') {
                   await tx.$queryRaw`SELECT 1 FROM phoenix_kit_files WHERE uuid = ${mine.uuid}::uuid FOR UPDATE NOWAIT`;
                   await tx.file.update({ where: { uuid: mine.uuid }, data: { status: restored, trashedAt: null } });
@@ -451,9 +451,16 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     async restore(viewer: Viewer, uuid: string): Promise<File> {
       const file = await this.visibleFile(viewer, uuid);
       if (file.status !== 'trashed') return file;
-      return db.file
-        .update({ where: { uuid: file.uuid }, data: { status: restoredStatus(file.metadata), trashedAt: null } })
-        .catch(deletedMeanwhile);
+      const needsProcessing = Boolean(processing) && initialStatusFor(file) === 'processing';
+      const status = restoredStatus({ metadata: file.metadata, needsProcessing });
+      const restored = await db.file.update({ where: { uuid: file.uuid }, data: { status, trashedAt: null } }).catch(deletedMeanwhile);
+      if (processing && status === 'processing') {
+        // trashed before its processing ended: queued again (a job still waiting for it is not queued twice)
+        await processing.enqueue(file.uuid).catch((error: unknown) => {
+          log.error({ err: error, fileUuid: file.uuid }, 'file processing not queued; the sweeper will retry');
+        });
+      }
+      return restored;
     },
 
     /**

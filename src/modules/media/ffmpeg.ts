@@ -1,10 +1,16 @@
 import { PermanentMediaError } from './domain/processing-errors.js';
-import { videoInfoFromProbe, type VideoInfo } from './domain/probe.js';
+import { audioInfoFromProbe, videoInfoFromProbe, type AudioInfo, type VideoInfo } from './domain/probe.js';
 import type { Geometry, VideoVariantPlan } from './domain/plan-variants.js';
 import { runTool, type ToolPaths } from './media-tools.js';
 
-/** Width, height (as displayed), duration and codecs of a video; PermanentMediaError when there is no video in it. */
-export async function probeVideo(tools: ToolPaths, path: string, timeoutMs: number): Promise<VideoInfo> {
+/** What ffprobe finds in a video container: a video, or sound alone (browsers record voice memos as audio-only WebM). */
+export type ProbedMedia = { kind: 'video'; info: VideoInfo } | { kind: 'audio'; info: AudioInfo };
+
+/**
+ * Width, height (as displayed), duration and codecs of a video, or the duration and codec of a container holding only
+ * sound; PermanentMediaError when there is neither.
+ */
+export async function probeVideo(tools: ToolPaths, path: string, timeoutMs: number): Promise<ProbedMedia> {
   const out = await runTool(tools, 'ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], {
     timeoutMs,
   });
@@ -15,8 +21,10 @@ export async function probeVideo(tools: ToolPaths, path: string, timeoutMs: numb
     throw new PermanentMediaError('ffprobe gave no readable answer');
   }
   const info = videoInfoFromProbe(parsed);
-  if (!info || !info.width || !info.height) throw new PermanentMediaError('not a readable video: no video stream');
-  return info;
+  if (info?.width && info.height) return { kind: 'video', info };
+  const audio = info ? null : audioInfoFromProbe(parsed);
+  if (audio) return { kind: 'audio', info: audio };
+  throw new PermanentMediaError('not a readable video: no video stream');
 }
 
 /** scale (exact), optional crop, square pixels. */

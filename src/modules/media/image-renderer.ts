@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
 import { PermanentMediaError } from './domain/processing-errors.js';
 import type { Box, ImageVariantPlan } from './domain/plan-variants.js';
 
@@ -19,6 +19,13 @@ export type ImageInspection = {
 
 /** At most 8 bits per sample (or unknown): can be decoded once into 8-bit pixels for several variants without loss. */
 export const isEightBit = (info: Pick<ImageInspection, 'bitDepth'>) => info.bitDepth === null || info.bitDepth <= 8;
+
+/**
+ * How bad a source must be before decoding gives up: only on errors, not on decoder warnings. Cameras and phones write
+ * JPEGs libjpeg warns about ("Corrupt JPEG data: premature end of data segment") that every viewer shows; variants and
+ * deep-zoom tiles use this one setting, so an image processing accepts also gets its tiles.
+ */
+export const DECODE_FAIL_ON = 'error' satisfies SharpOptions['failOn'];
 
 const BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
 
@@ -61,7 +68,7 @@ export type DecodedImage = Readonly<{ data: Buffer; width: number; height: numbe
 /** Decodes `input` once at `size` (see sharedDecodeSize), for several variants to be made from. */
 export async function decodeScaled(input: string, size: Box, maxPixels: number): Promise<DecodedImage> {
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: DECODE_FAIL_ON, pages: 1 })
       .autoOrient()
       .resize(size.width, size.height, { fit: 'fill' })
       .raw()
@@ -85,7 +92,7 @@ export async function renderImage(
 ): Promise<{ width: number; height: number; size: number }> {
   const source =
     typeof input === 'string'
-      ? sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).autoOrient()
+      ? sharp(input, { limitInputPixels: maxPixels, failOn: DECODE_FAIL_ON, pages: 1 }).autoOrient()
       : sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } });
   let image = source.resize(plan.resize.width, plan.resize.height, { fit: 'fill' });
   if (plan.crop) image = image.extract(plan.crop);
@@ -121,7 +128,7 @@ export async function renderImage(
  */
 export async function isTransparent(input: string, maxPixels: number): Promise<boolean> {
   try {
-    const { isOpaque } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).stats();
+    const { isOpaque } = await sharp(input, { limitInputPixels: maxPixels, failOn: DECODE_FAIL_ON, pages: 1 }).stats();
     return !isOpaque;
   } catch (error) {
     throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);

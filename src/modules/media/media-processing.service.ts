@@ -34,7 +34,10 @@ export type MediaOptions = Readonly<{
   /** Attempts after the first, with exponential backoff from `retryDelaySeconds`. */
   retryLimit: number;
   retryDelaySeconds: number;
-  /** pg-boss expires (and retries) a job running longer than this. */
+  /**
+   * pg-boss expires (and retries) a job running longer than this; it cannot stop the run, so the retry finds the file
+   * held by it and leaves the file to it (MediaQueue.exclusively).
+   */
   jobExpireSeconds: number;
   /** Limit for one ffmpeg / poppler run. */
   toolTimeoutMs: number;
@@ -56,7 +59,7 @@ export const DEFAULT_MEDIA_OPTIONS: MediaOptions = {
 };
 
 /** Keys of `files.metadata` this job writes; everything else there (focal_point, …) is left alone. */
-const OWNED_KEYS = ['exif', 'image', 'video', 'pdf', 'page_count', 'processing_error', 'variant_errors', 'processing_requeues'];
+const OWNED_KEYS = ['exif', 'image', 'video', 'audio', 'pdf', 'page_count', 'processing_error', 'variant_errors', 'processing_requeues'];
 
 const WITH_COPIES = {
   instances: { include: { locations: { where: { status: 'active' }, include: { bucket: true } } } },
@@ -77,6 +80,8 @@ type Analysis = {
   frameAt: number;
   /** Why no variant can be made at all (a missing tool): each planned variant fails with it. */
   blocked: string | null;
+  /** Sound in a video container, no picture (a voice memo): like any audio, active without variants. */
+  audioOnly?: boolean;
 };
 
 /** Stable JSON (sorted keys) for "did anything change" checks. */
@@ -143,31 +148,50 @@ export function createMediaService(deps: MediaServiceDeps) {
 
   const load = (uuid: string) => db.file.findUnique({ where: { uuid }, include: WITH_COPIES });
 
-  /** Writes status/columns/metadata only when they differ from the row (a repeated run writes nothing). */
-  async function save(file: LoadedFile, data: { status: string; width?: number | null; height?: number | null; duration?: number | null; metadata: Json }) {
+  /**
+   * Writes status/columns/metadata only when they differ from the row (a repeated run writes nothing). `onlyIf`: the
+   * write applies only to a row still matching it (nothing is written otherwise). Returns whether the row is as asked.
+   */
+  async function save(
+    file: LoadedFile,
+    data: { status: string; width?: number | null; height?: number | null; duration?: number | null; metadata: Json },
+    onlyIf?: Prisma.FileWhereInput,
+  ): Promise<boolean> {
     const changed =
       data.status !== file.status ||
       (data.width !== undefined && data.width !== file.width) ||
       (data.height !== undefined && data.height !== file.height) ||
       (data.duration !== undefined && data.duration !== file.duration) ||
       canonical(data.metadata) !== canonical(file.metadata ?? {});
-    if (!changed) return;
+    if (!changed) return true;
     const { status, ...learned } = { ...data, metadata: data.metadata as Prisma.InputJsonValue };
-    const updated = await db.file.updateMany({ where: { uuid: file.uuid, status: { in: ['processing', 'active', 'failed'] } }, data: { ...learned, status } });
+    const where = onlyIf ?? { status: { in: ['processing', 'active', 'failed'] } };
+    const updated = await db.file.updateMany({ where: { uuid: file.uuid, ...where }, data: { ...learned, status } });
+    if (updated.count > 0 || onlyIf) return updated.count > 0;
     // a file trashed meanwhile stays trashed, but keeps what the job learned: restored, it tells how processing ended
-    if (updated.count === 0) await db.file.updateMany({ where: { uuid: file.uuid, status: 'trashed' }, data: learned });
+    await db.file.updateMany({ where: { uuid: file.uuid, status: 'trashed' }, data: learned });
+    return true;
   }
 
-  /** Ends the file `failed`; with what the job learned (`analysis`, variant failures) when it got that far. */
-  async function failFile(file: LoadedFile, reason: string, learned?: { analysis: Analysis; failures: Record<string, string> }) {
+  /**
+   * Ends the file `failed`; with what the job learned (`analysis`, variant failures) when it got that far. `onlyIf` as
+   * for save; returns whether the file was failed.
+   */
+  async function failFile(
+    file: LoadedFile,
+    reason: string,
+    learned?: { analysis: Analysis; failures: Record<string, string> },
+    onlyIf?: Prisma.FileWhereInput,
+  ): Promise<boolean> {
     const metadata: Json = learned
       ? { ...withoutOwned(file.metadata), ...learned.analysis.metadata, variant_errors: learned.failures }
       : { ...asObject(file.metadata) };
     metadata.processing_error = reason;
     delete metadata.processing_requeues;
-    await save(file, { status: 'failed', ...(learned?.analysis.columns ?? {}), metadata });
+    if (!(await save(file, { status: 'failed', ...(learned?.analysis.columns ?? {}), metadata }, onlyIf))) return false;
     log.warn({ fileUuid: file.uuid, reason }, 'file processing failed');
     await publish(file.uuid, null, 'failed', reason);
+    return true;
   }
 
   async function finish(file: LoadedFile, analysis: Analysis | null, failures: Record<string, string>) {
@@ -231,13 +255,24 @@ export function createMediaService(deps: MediaServiceDeps) {
       frameAt: 0,
       blocked: null,
     };
-    let info;
+    let probed;
     try {
-      info = await probeVideo(tools, path, toolTimeoutMs);
+      probed = await probeVideo(tools, path, toolTimeoutMs);
     } catch (error) {
       if (error instanceof ToolMissingError) return { ...empty, blocked: error.message };
       throw error;
     }
+    if (probed.kind === 'audio') {
+      const { duration } = probed.info;
+      return {
+        ...empty,
+        columns: { width: null, height: null, duration: duration === null ? null : Math.max(1, Math.round(duration)) },
+        metadata: { audio: probed.info },
+        videoPath: null,
+        audioOnly: true,
+      };
+    }
+    const info = probed.info;
     const width = info.width!;
     const height = info.height!;
     if (width * height > maxInputPixels) {
@@ -321,7 +356,10 @@ export function createMediaService(deps: MediaServiceDeps) {
     const kind: ProcessingKind | null = processingKindOf(file);
     if (!kind) return finish(file, null, {});
     const original = file.instances.find((i) => i.variantName === 'original');
-    if (!original) return failFile(file, 'the original has no stored instance');
+    if (!original) {
+      await failFile(file, 'the original has no stored instance');
+      return;
+    }
 
     const dir = await mkdtemp(join(options.tmpDir, 'pk-media-'));
     try {
@@ -331,7 +369,8 @@ export function createMediaService(deps: MediaServiceDeps) {
       } catch (error) {
         const gone = error instanceof NotFoundError || (error as { code?: string }).code === 'STORAGE_OBJECT_NOT_FOUND';
         if (!gone && !opts.final) throw error;
-        return await failFile(file, reasonOf(error, 'could not read the original'));
+        await failFile(file, reasonOf(error, 'could not read the original'));
+        return;
       }
       const autoGenerate = await settings.getBoolean('storage_auto_generate_variants');
       let analysis: Analysis;
@@ -344,7 +383,8 @@ export function createMediaService(deps: MediaServiceDeps) {
               : await analysePdf(path, dir, autoGenerate);
       } catch (error) {
         if (!isPermanent(error) && !opts.final) throw error;
-        return await failFile(file, reasonOf(error));
+        await failFile(file, reasonOf(error));
+        return;
       }
 
       const failures: Record<string, string> = {};
@@ -353,7 +393,8 @@ export function createMediaService(deps: MediaServiceDeps) {
       if (autoGenerate) {
         const presets = await db.storageDimension.findMany({ where: { enabled: true } });
         // without a source (a tool is missing) the plan only names the variants that fail
-        const plans = planVariants(analysis.source ?? { kind, width: 1920, height: 1080 }, presets);
+        // sound alone has nothing to render: no plan, so variants of an earlier run (as a video) go too
+        const plans = analysis.audioOnly ? [] : planVariants(analysis.source ?? { kind, width: 1920, height: 1080 }, presets);
         const targets = targetsOf(original);
         planned = plans.length;
         let framePath: Promise<string> | null = null;
@@ -407,7 +448,8 @@ export function createMediaService(deps: MediaServiceDeps) {
       // an image whose header reads but whose pixels do not (truncated, corrupt) fails every variant: the file is broken
       const failed = Object.values(failures);
       if (kind === 'image' && planned > 0 && failed.length === planned) {
-        return await failFile(file, `not a readable image: ${failed[0]}`, { analysis, failures });
+        await failFile(file, `not a readable image: ${failed[0]}`, { analysis, failures });
+        return;
       }
       await finish(file, analysis, failures);
       log.info({ fileUuid: uuid, kind, failed: Object.keys(failures) }, 'file processed');
@@ -429,7 +471,10 @@ export function createMediaService(deps: MediaServiceDeps) {
       }
       const attempt = await queue.attempt(fileUuid);
       try {
-        await processFile(fileUuid, { final: !attempt || attempt.retryCount >= attempt.retryLimit });
+        const ran = await queue.exclusively(fileUuid, () =>
+          processFile(fileUuid, { final: !attempt || attempt.retryCount >= attempt.retryLimit }),
+        );
+        if (!ran) log.info({ fileUuid }, 'file is being processed by another run; left to it');
       } catch (error) {
         // deleted while it was being processed: nothing left to retry for
         if ((await db.file.count({ where: { uuid: fileUuid } })) === 0) return;
@@ -451,18 +496,23 @@ export function createMediaService(deps: MediaServiceDeps) {
       });
       const requeued: string[] = [];
       const failed: string[] = [];
+      // the list is a snapshot: a job may finish (or a restore re-queue) a file before the loop gets to it. Only a row
+      // still processing and stale is touched (any write since moved updated_at past the cutoff); updated_at is not
+      // compared for equality because the database keeps microseconds that the snapshot's Date has lost
+      const stillStale = { status: 'processing', updatedAt: { lt: cutoff } } satisfies Prisma.FileWhereInput;
       for (const file of stale) {
         if (await queue.hasLiveJob(file.uuid)) continue;
         const requeues = Number(asObject(file.metadata).processing_requeues ?? 0) || 0;
         if (requeues < 1) {
           const metadata = { ...asObject(file.metadata), processing_requeues: requeues + 1 };
-          await db.file.updateMany({ where: { uuid: file.uuid, status: 'processing' }, data: { metadata } });
+          const { count } = await db.file.updateMany({ where: { uuid: file.uuid, ...stillStale }, data: { metadata } });
+          if (count === 0) continue;
           await queue.enqueue(file.uuid);
           requeued.push(file.uuid);
         } else {
           const minutes = Math.round(options.staleAfterMs / 60_000);
-          await failFile(file, `processing did not finish: still processing ${minutes} min after being queued again, with no job left for it`);
-          failed.push(file.uuid);
+          const reason = `processing did not finish: still processing ${minutes} min after being queued again, with no job left for it`;
+          if (await failFile(file, reason, undefined, stillStale)) failed.push(file.uuid);
         }
       }
       if (requeued.length + failed.length > 0) log.warn({ requeued, failed }, 'stale file processing swept');

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Database } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 
@@ -11,8 +12,9 @@ export type JobAttempt = { retryCount: number; retryLimit: number };
 
 /**
  * Sending and inspecting file-processing jobs. Jobs carry the file uuid as pg-boss singleton key, which lets us skip
- * queuing a second job while one is still waiting, and read the attempt number of the running one (pg-boss 10.4.2,
- * pinned by migration V27: table `<prefix>_jobs.job`).
+ * queuing a second job while one is still waiting (the queue's `short` policy makes the database refuse it, see
+ * jobs.ts), and read the attempt number of the running one (pg-boss 10.4.2, pinned by migration V27: table
+ * `<prefix>_jobs.job`).
  */
 export function createMediaQueue(deps: {
   database: Database;
@@ -23,6 +25,9 @@ export function createMediaQueue(deps: {
 }) {
   const { database, jobs } = deps;
   const jobTable = `"${database.prefix}_jobs".job`;
+
+  /** Files this process is processing now (on PGlite, one process, this alone makes a run exclusive). */
+  const running = new Set<string>();
 
   async function liveJobs(fileUuid: string) {
     return database.sql.query<{ state: string; retry_count: number; retry_limit: number }>(
@@ -37,7 +42,7 @@ export function createMediaQueue(deps: {
     async enqueue(fileUuid: string): Promise<boolean> {
       const live = await liveJobs(fileUuid);
       if (live.some((j) => j.state === 'created' || j.state === 'retry')) return false;
-      await jobs.send(FILE_PROCESSING_QUEUE, { fileUuid } satisfies FileJobData, {
+      const id = await jobs.send(FILE_PROCESSING_QUEUE, { fileUuid } satisfies FileJobData, {
         singletonKey: fileUuid,
         expireInSeconds: deps.expireInSeconds,
         // per job, so a changed policy applies at once (a pg-boss queue keeps the options it was created with)
@@ -45,7 +50,46 @@ export function createMediaQueue(deps: {
         retryDelay: deps.retryDelaySeconds,
         retryBackoff: true,
       });
-      return true;
+      // null: another enqueue added the waiting job between our look and our send
+      return id !== null;
+    },
+
+    /**
+     * Runs `fn` (one processing run of the file) unless another run of the same file holds it, in this process or any
+     * other; then it returns false at once, and that run finishes the file. pg-boss gives up waiting for a job that
+     * outlives its expiry and retries it while the first run goes on (it cannot stop it): without this, two runs would
+     * transcode and store the same variants at once. The retry leaving the file to the first run (rather than waiting
+     * for it and doing it all again) keeps a slow video from being processed once per attempt; if that first run then
+     * fails on something transient, the stale sweeper queues the file again. On PostgreSQL a session-level advisory
+     * lock held for the whole run covers worker processes; its 64-bit key, from the uuid, keeps unrelated files from
+     * colliding. It lives on a connection of its own, outside the pool the run's statements need (a pool of one would
+     * otherwise wait on itself), and goes with that connection.
+     */
+    async exclusively(fileUuid: string, fn: () => Promise<void>): Promise<boolean> {
+      if (running.has(fileUuid)) return false;
+      running.add(fileUuid);
+      try {
+        if (database.kind === 'pglite' || !database.url) {
+          await fn();
+          return true;
+        }
+        const connection = new pg.Client({ connectionString: database.url });
+        connection.on('error', () => undefined); // a dropped connection only ends the lock
+        await connection.connect();
+        try {
+          const { rows } = await connection.query<{ locked: boolean }>(
+            `SELECT pg_try_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS locked`,
+            [`phoenix_kit_file_processing:${fileUuid}`],
+          );
+          if (!rows[0]?.locked) return false;
+          await fn();
+          return true;
+        } finally {
+          await connection.end().catch(() => undefined);
+        }
+      } finally {
+        running.delete(fileUuid);
+      }
     },
 
     /** Whether a job for the file is waiting, retrying or running. */

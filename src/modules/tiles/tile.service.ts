@@ -8,6 +8,7 @@ import type { Db } from '../../db/database.js';
 import { NotFoundError } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import type { FileService } from '../files/file.service.js';
+import { DECODE_FAIL_ON } from '../media/image-renderer.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import {
   gridSize,
@@ -96,7 +97,8 @@ function encode(image: Sharp, format: TileFormat): Sharp {
 }
 
 /** `autoOrient` only where EXIF asks for a turn: asked for on an upright image it costs the render ~10 % more CPU. */
-const openSource = (path: string, autoOrient = true) => sharp(path, { autoOrient, limitInputPixels: MAX_SOURCE_PIXELS });
+const openSource = (path: string, autoOrient = true) =>
+  sharp(path, { autoOrient, limitInputPixels: MAX_SOURCE_PIXELS, failOn: DECODE_FAIL_ON });
 
 export type TileServiceDeps = {
   db: Db;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { pdfInfoFromText, videoInfoFromProbe } from './probe.js';
+import { audioInfoFromProbe, pdfInfoFromText, videoInfoFromProbe } from './probe.js';
 
 const stream = (extra: object) => ({ codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '30000/1001', ...extra });
 
@@ -25,6 +25,25 @@ describe('videoInfoFromProbe', () => {
     ['garbage', 'nonsense', null],
   ])('%s', (_name, probe, expected) => {
     expect(videoInfoFromProbe(probe)).toEqual(expected);
+  });
+});
+
+describe('audioInfoFromProbe', () => {
+  test.each<[string, unknown, object | null]>([
+    [
+      'a voice memo (Opus in WebM)',
+      { streams: [{ codec_type: 'audio', codec_name: 'opus' }], format: { duration: '1.0215', bit_rate: '52000' } },
+      { duration: 1.022, audio_codec: 'opus', bit_rate: 52000 },
+    ],
+    [
+      'the duration of the stream when the container has none',
+      { streams: [{ codec_type: 'audio', duration: '3.5' }] },
+      { duration: 3.5, audio_codec: null, bit_rate: null },
+    ],
+    ['no audio stream', { streams: [{ codec_type: 'subtitle' }] }, null],
+    ['garbage', 'nonsense', null],
+  ])('%s', (_name, probe, expected) => {
+    expect(audioInfoFromProbe(probe)).toEqual(expected);
   });
 });
 

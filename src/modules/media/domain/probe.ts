@@ -62,6 +62,28 @@ export function videoInfoFromProbe(probe: unknown): VideoInfo | null {
   };
 }
 
+/** What a file's metadata records about a video container holding sound only (a voice memo in WebM, an .m4a in MP4). */
+export type AudioInfo = {
+  /** Seconds. */
+  duration: number | null;
+  audio_codec: string | null;
+  bit_rate: number | null;
+};
+
+/** Reads the same ffprobe output for a container without a video stream; null when it has no audio stream either. */
+export function audioInfoFromProbe(probe: unknown): AudioInfo | null {
+  const out = (probe ?? {}) as ProbeOutput;
+  const streams = Array.isArray(out.streams) ? out.streams : [];
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  if (!audio) return null;
+  const duration = positive(out.format?.duration) ?? positive(audio.duration);
+  return {
+    duration: duration === null ? null : Math.round(duration * 1000) / 1000,
+    audio_codec: audio.codec_name ?? null,
+    bit_rate: positive(out.format?.bit_rate),
+  };
+}
+
 /** What a file's metadata records about a PDF (from `pdfinfo`). */
 export type PdfInfo = {
   page_count: number | null;
