@@ -44,6 +44,7 @@ describe('loadConfig refuses values that would break at run time', () => {
     ['PUBLIC_URL with a query', { PUBLIC_URL: 'http://example.com/?a=b' }],
     ['PUBLIC_URL with a fragment', { PUBLIC_URL: 'http://example.com/#x' }],
     ['PUBLIC_URL with credentials', { PUBLIC_URL: 'https://user:pw@example.com' }],
+    ['JOBS_IN_PROCESS=false on the embedded database (no worker can run its jobs)', { JOBS_IN_PROCESS: 'false' }],
   ])('%s', (_name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });

@@ -112,7 +112,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; lists every problem at once. The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.refine((e) => e.JOBS_IN_PROCESS || e.DATABASE_URL !== undefined, {
+    path: ['JOBS_IN_PROCESS'],
+    message: 'false needs DATABASE_URL: only the server process runs jobs on the embedded database (no worker can)',
+  }).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

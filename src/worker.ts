@@ -1,12 +1,15 @@
 // npm run worker: runs the job handlers against the same database as the server (PostgreSQL only).
+import { loadConfig } from './config.js';
 import { jobDefinitions } from './jobs/jobs.js';
+import { createLogger } from './logger.js';
 import { openRuntime } from './runtime.js';
 
-const { config, log, db, services, queue } = await openRuntime();
-if (config.database.kind !== 'postgres') {
-  log.error('a separate worker needs DATABASE_URL: the embedded database runs its jobs inside the server process');
+// before anything is opened: the embedded database belongs to the server process
+if (loadConfig().database.kind !== 'postgres') {
+  createLogger('error').error('a separate worker needs DATABASE_URL: the embedded database runs its jobs inside the server process');
   process.exit(2);
 }
+const { log, db, services, queue } = await openRuntime();
 await queue.start();
 await queue.register(jobDefinitions(services), true);
 log.info('worker ready');

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { quoteIdent } from './migrations/prefix.js';
 import { openPglite } from './pglite.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createPool, sqlFromPglite, sqlFromPool, type Sql, type SqlLog } from './sql.js';
 import { statementNames } from './statement-names.js';
 
@@ -69,7 +70,14 @@ export async function openPostgres(url: string, poolSize: number, opts: Database
 }
 
 export async function openEmbedded(dataDir: string | undefined, opts: DatabaseOptions): Promise<Database> {
-  const pglite = await openPglite(dataDir);
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  let pglite;
+  try {
+    pglite = await openPglite(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   await pglite.exec(`SET search_path TO ${searchPathFor(opts.prefix)}`);
   const prisma = new PrismaClient({
     adapter: pgliteAdapterForSchema(new PrismaPGlite(pglite), opts.prefix),
@@ -83,8 +91,12 @@ export async function openEmbedded(dataDir: string | undefined, opts: DatabaseOp
     prisma,
     sql,
     async close() {
-      await prisma.$disconnect();
-      await sql.close();
+      try {
+        await prisma.$disconnect();
+        await sql.close();
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -10,18 +10,9 @@ export interface SqlRunner {
   exec(text: string): Promise<void>;
 }
 
-/** Statements and transactions on one connection. */
-export interface SqlConnection extends SqlRunner {
-  /** Runs `fn` inside BEGIN … COMMIT, rolling back when it throws. */
+export interface Sql extends SqlRunner {
+  /** Runs `fn` on one connection inside BEGIN … COMMIT, rolling back when it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
-
-export interface Sql extends SqlConnection {
-  /**
-   * Runs `fn` with one connection kept for its whole length (for session state such as an advisory lock held across
-   * several transactions). On a server, advisory locks `fn` leaves behind are released before the connection is reused.
-   */
-  session<T>(fn: (connection: SqlConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -80,17 +71,6 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer)
         client.release();
       }
     },
-    async session(fn) {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        return await fn({ ...runnerOf(client), transaction: (inner) => transactionOn(client, inner) });
-      } finally {
-        // a connection that cannot even say so is dropped rather than reused with a lock it may still hold
-        await client.query('SELECT pg_advisory_unlock_all()').catch(() => (broken = true));
-        client.release(broken);
-      }
-    },
     async close() {
       await pool.end();
     },
@@ -126,12 +106,9 @@ export function sqlFromPglite(db: PGlite, log?: SqlLog): Sql {
       await q.exec(text);
     },
   });
-  const transaction: Sql['transaction'] = (fn) => db.transaction((tx) => fn(wrap(tx)));
   return {
     ...wrap(db),
-    transaction,
-    // one connection already: the session is the database itself
-    session: (fn) => fn({ ...wrap(db), transaction }),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     async close() {
       if (!db.closed) await db.close();
     },

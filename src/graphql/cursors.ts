@@ -38,8 +38,12 @@ export function invalidCursorError(error: GraphQLError): GraphQLError | null {
 export function connectionArgumentError(error: GraphQLError): GraphQLError | null {
   const original = error.originalError ?? error;
   if (!(original instanceof PothosValidationError)) return null;
-  return badInput(error, /cursor/i.test(original.message) ? 'Invalid cursor' : original.message);
+  if (/cursor/i.test(original.message)) return badInput(error, 'Invalid cursor');
+  // only refusals of the paging arguments: the plugins' other validation errors are faults of the server
+  return CONNECTION_ARGUMENT.test(original.message) ? badInput(error, original.message) : null;
 }
+
+const CONNECTION_ARGUMENT = /^Arguments? "(first|last|before|after)"/;
 
 function badInput(error: GraphQLError, message: string): GraphQLError {
   return new GraphQLError(message, {

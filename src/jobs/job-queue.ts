@@ -26,6 +26,12 @@ export type JobDefinition<T = Record<string, never>> = Readonly<{
  * The Postgres-backed job queue (pg-boss, in the `<prefix>_jobs` schema that migration V27 creates). pg-boss talks to the
  * database through our own SQL runner, so the same queue runs on a PostgreSQL server and on embedded PGlite.
  */
+/** Whether a stored queue's options differ from those asked for (options left unset keep pg-boss's defaults). */
+export function queueDiffers(current: object, wanted: object): boolean {
+  const stored = current as Record<string, unknown>;
+  return Object.entries(wanted).some(([key, value]) => value !== undefined && stored[key] !== value);
+}
+
 export function createJobQueue(opts: { database: Database; log: Logger; pollingIntervalSeconds?: number }) {
   const { database, log } = opts;
   const db: PgBoss.Db = {
@@ -64,18 +70,19 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
     /** Declares the queues (and their schedules); with `work`, this process also runs their handlers. */
     async register(definitions: readonly JobDefinition<never>[], work: boolean) {
       for (const def of definitions) {
-        const policy = def.policy ?? 'standard';
-        await boss.createQueue(def.name, {
+        const options = {
           name: def.name,
-          policy,
+          policy: def.policy ?? 'standard',
           retryLimit: def.retryLimit ?? 3,
           retryDelay: def.retryDelaySeconds ?? 10,
           retryBackoff: true,
           ...(def.expireSeconds ? { expireInSeconds: def.expireSeconds } : {}),
-        });
-        // createQueue leaves an existing queue as it was: a queue created before its policy changed is set here. Only the
-        // policy, which new jobs copy (every queue's table has the policies' indexes); the other options stay as created
-        if ((await boss.getQueue(def.name))?.policy !== policy) await boss.updateQueue(def.name, { name: def.name, policy });
+        } as const;
+        await boss.createQueue(def.name, options);
+        // createQueue leaves an existing queue as it was: one created by an older server gets today's options here
+        // (new jobs copy them; every queue's table has the policies' indexes)
+        const current = await boss.getQueue(def.name);
+        if (current && queueDiffers(current, options)) await boss.updateQueue(def.name, options);
         if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
         if (work) {
           const workerId: string = await boss.work<never>(

@@ -32,6 +32,8 @@ export type LocalDriverOptions = Readonly<{
   prefix?: StorageKey | null;
   /** fsync each file before it is renamed into place (durable across power loss, slower). Default false. */
   fsync?: boolean;
+  /** Whether a missing root may be made (a new bucket) rather than reported unavailable (a lost volume). Default: yes. */
+  mayCreateRoot?: () => Promise<boolean>;
 }>;
 
 const TEMP_PREFIX = '.pk-tmp-';
@@ -58,6 +60,7 @@ export class LocalDriver implements StorageDriver {
   readonly provider = 'local' as const;
   readonly root: string;
   private readonly rootWithSep: string;
+  private readonly mayCreateRoot: (() => Promise<boolean>) | null;
   private readonly prefix: StorageKey | null;
   private readonly fsync: boolean;
 
@@ -67,6 +70,7 @@ export class LocalDriver implements StorageDriver {
     if (options.prefix != null) assertStorageKey(options.prefix);
     this.prefix = options.prefix ?? null;
     this.fsync = options.fsync ?? false;
+    this.mayCreateRoot = options.mayCreateRoot ?? null;
   }
 
   /** The file of `key`; refuses (before any I/O) anything that is not a clean key or would leave the root. */
@@ -93,6 +97,7 @@ export class LocalDriver implements StorageDriver {
     const counter = new ByteCounter(meta.size);
     let out: WriteStream | null = null;
     try {
+      await this.ensureRoot();
       await mkdir(dir, { recursive: true });
       out = createWriteStream(temp, { flags: 'wx', flush: this.fsync, highWaterMark: WRITE_BUFFER });
       await pipeline(body, counter, out);
@@ -223,7 +228,7 @@ export class LocalDriver implements StorageDriver {
 
   async healthCheck(): Promise<HealthResult> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await this.ensureRoot();
       const problem = await this.rootProblem();
       if (problem) return { ok: false, reason: problem };
       await access(this.root, constants.R_OK | constants.W_OK);
@@ -234,6 +239,20 @@ export class LocalDriver implements StorageDriver {
   }
 
   async close(): Promise<void> {}
+
+  /** Makes a missing root when that is allowed; otherwise a missing root is an outage (StorageUnavailableError). */
+  private async ensureRoot(): Promise<void> {
+    try {
+      await stat(this.root);
+      return;
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') return; // rootProblem tells what is wrong
+    }
+    if (this.mayCreateRoot && !(await this.mayCreateRoot())) {
+      throw new StorageUnavailableError('root directory missing while the bucket holds copies (is its volume mounted?)');
+    }
+    await mkdir(this.root, { recursive: true });
+  }
 
   /** Why the root cannot hold objects (missing, not a directory), or null. */
   private async rootProblem(): Promise<string | null> {

@@ -26,6 +26,8 @@ export type StorageRegistryOptions = Readonly<{
   /** fsync local files before they are renamed into place. */
   fsync?: boolean;
   s3?: S3Tuning;
+  /** Whether a local bucket's missing directory may be made (default: always). */
+  mayCreateLocalRoot?: (bucketUuid: string) => Promise<boolean>;
 }>;
 
 /** A local bucket without an endpoint uses the original's default directory, under the data dir. */
@@ -99,7 +101,13 @@ export function overlappingStorage(locations: ReadonlyMap<string, string>): Set<
 export function createBucketDriver(bucket: BucketConnection, options: StorageRegistryOptions): StorageDriver {
   const prefix = bucketPrefix(bucket.pathPrefix);
   if (bucket.provider === 'local') {
-    return new LocalDriver({ root: localBucketRoot(bucket.endpoint, options.dataDir), prefix, fsync: options.fsync });
+    const mayCreate = options.mayCreateLocalRoot;
+    return new LocalDriver({
+      root: localBucketRoot(bucket.endpoint, options.dataDir),
+      prefix,
+      fsync: options.fsync,
+      ...(mayCreate ? { mayCreateRoot: () => mayCreate(bucket.uuid) } : {}),
+    });
   }
   if (S3_PROVIDERS.has(bucket.provider)) {
     if (!bucket.bucketName?.trim()) throw new BucketConfigError('bucket name is required');

@@ -237,6 +237,24 @@ describe('accounts under simultaneous requests (postgres)', () => {
     expect(await sessionsOf(user)).toBe(1);
   });
 
+  test('an account switched off while its password change hashes gets AccountDisabledError, and nothing changes', async () => {
+    const user = await signUp(app);
+    const before = await backend.database.prisma.user.findUniqueOrThrow({ where: { uuid: user.uuid } });
+    const row = await hold(`SELECT 1 FROM phoenix_kit_users WHERE uuid = '${user.uuid}' FOR UPDATE`);
+    const answer = execute(app, ChangePassword, { input: { currentPassword: user.password, newPassword: 'another password 3' } }, user.headers);
+    await untilWaiting(1);
+    // what deactivateUser commits: the account off, its sessions gone
+    await row.query('UPDATE phoenix_kit_users SET is_active = false WHERE uuid = $1', [user.uuid]);
+    await row.query(`DELETE FROM phoenix_kit_users_tokens WHERE user_uuid = $1 AND context = 'session'`, [user.uuid]);
+    await row.commit();
+    const result = await answer;
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.changePassword).toMatchObject({ __typename: 'AccountDisabledError', code: 'ACCOUNT_DISABLED' });
+    const after = await backend.database.prisma.user.findUniqueOrThrow({ where: { uuid: user.uuid } });
+    expect(after.hashedPassword).toBe(before.hashedPassword);
+    expect(await sessionsOf(user)).toBe(0);
+  });
+
   test('3 simultaneous requestMagicLink calls leave exactly one working link', async () => {
     const user = await signUp(app);
     const row = await hold(`SELECT 1 FROM phoenix_kit_users WHERE uuid = '${user.uuid}' FOR UPDATE`);

@@ -31,6 +31,18 @@ describe.each(backends)('job queue on %s', (_name, open) => {
   });
   afterAll(() => backend.close());
 
+  test('a queue an older server made with other options gets today\'s on start (a sweep may run 6 hours)', async () => {
+    // as the server once made it: pg-boss's 15-minute limit, fewer retries
+    await backend.database.sql.query(
+      `UPDATE public_jobs.queue SET expire_seconds = 900, retry_limit = 0 WHERE name = 'storage-sweep'`,
+    );
+    await queue.register(jobDefinitions(app.services), false);
+    const [sweep] = await backend.database.sql.query<{ expire_seconds: number; retry_limit: number }>(
+      `SELECT expire_seconds, retry_limit FROM public_jobs.queue WHERE name = 'storage-sweep'`,
+    );
+    expect(sweep).toEqual({ expire_seconds: 6 * 60 * 60, retry_limit: 1 });
+  });
+
   test('the scheduled jobs are registered with their cron', async () => {
     const schedules = await backend.database.sql.query<{ name: string; cron: string }>(
       `SELECT name, cron FROM public_jobs.schedule ORDER BY name`,

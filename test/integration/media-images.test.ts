@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { graphql } from '../gql/index.js';
 import { signUp } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
@@ -264,5 +265,46 @@ describe.each(backends)('image variants on %s', (_name, open) => {
         { variantName: 'thumbnail', processingStatus: 'completed', width: 150, height: 75, failureReason: null },
       ],
     });
+  });
+});
+
+describe.each(backends.filter(([name]) => name === 'postgres'))('a regeneration asked for while another process processes the file, on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  beforeAll(async () => {
+    backend = await open();
+    h = await openMediaHarness(backend);
+  });
+  afterAll(() => backend.close());
+
+  test('is carried out once that run ends, with the presets as they are then', async () => {
+    const { uuid } = await uploadMedia(h, 'regen.png', await halves(120, 80));
+    expect((await waitForProcessed(h, uuid)).status).toBe('active');
+    const jobsOf = async (state: string) =>
+      (
+        await backend.database.sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM public_jobs.job WHERE name = 'file-processing' AND singleton_key = $1 AND state = $2::public_jobs.job_state`,
+          [uuid, state],
+        )
+      )[0]!.n;
+    const completedBefore = await jobsOf('completed');
+
+    // another worker process holds the file (it read the presets before the change below)
+    const other = new pg.Client({ connectionString: backend.database.url });
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint)`, [`phoenix_kit_file_processing:${uuid}`]);
+      await h.db.storageDimension.create({ data: { name: 'regen_extra', width: 40, height: 40, format: 'jpg', appliesTo: 'image', order: 99 } });
+      expect(await h.services.media.regenerate(uuid)).toBe(1);
+      // this process's worker takes the job, finds the file held, and queues it again for later
+      await vi.waitFor(async () => expect(await jobsOf('completed')).toBe(completedBefore + 1), { timeout: 20_000, interval: 200 });
+      expect(await jobsOf('created')).toBe(1);
+    } finally {
+      await other.end(); // the other run ends
+    }
+    await vi.waitFor(
+      async () => expect(variantSummary(await snapshot(h, uuid)).some((v) => v.startsWith('regen_extra '))).toBe(true),
+      { timeout: 30_000, interval: 300 },
+    );
   });
 });

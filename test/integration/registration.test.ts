@@ -83,6 +83,18 @@ describe.each(backends)('registration on %s', (_name, open) => {
     expect(names).toEqual([base, `${base}_1`, `${base}_2`]);
   });
 
+  test('a local part longer than a username: the base is cut, and _1, _2 are cut to fit too', async () => {
+    const local = `x${randomUUID().replaceAll('-', '').slice(0, 11)}averyverylonglastname.more`;
+    const names: string[] = [];
+    for (const domain of ['a.test', 'b.test', 'c.test']) {
+      const r = await execute(app, Register, { input: { email: `${local}@${domain}`, password: 'long enough 1' } });
+      if (r.data?.register.__typename !== 'MutationRegisterSuccess') throw new Error(JSON.stringify(r));
+      names.push(r.data.register.data.user.username!);
+    }
+    const base = local.replaceAll('.', '_').slice(0, 30);
+    expect(names).toEqual([base, `${base.slice(0, 28)}_1`, `${base.slice(0, 28)}_2`]);
+  });
+
   test('email and username are unique regardless of case', async () => {
     const email = uniqueEmail('Case');
     const username = `Name_${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidTargetVersionError, planDown, planUp } from './plan.js';
+import { InvalidTargetVersionError, movedAgainst, planDown, planUp } from './plan.js';
 
 const versions = (steps: { version: number }[]) => steps.map((s) => s.version);
 
@@ -34,5 +34,20 @@ describe('planDown', () => {
 
   test.each([[-1], [30], [2.5]])('refuses target %s', (target) => {
     expect(() => planDown(29, target, 29)).toThrow(InvalidTargetVersionError);
+  });
+});
+
+describe('movedAgainst', () => {
+  test.each<['up' | 'down', number | null, number, boolean]>([
+    ['up', null, 3, false],
+    ['up', 5, 5, false],
+    ['up', 5, 7, false],
+    ['up', 5, 4, true],
+    ['down', null, 9, false],
+    ['down', 5, 5, false],
+    ['down', 5, 3, false],
+    ['down', 5, 6, true],
+  ])('%s, left at %s, now %s: %s', (direction, left, now, expected) => {
+    expect(movedAgainst(direction, left, now)).toBe(expected);
   });
 });

@@ -28,3 +28,13 @@ export function planDown(current: number, target: number, latest: number): Migra
   for (let v = current; v > target; v--) steps.push({ direction: 'down', version: v });
   return steps;
 }
+
+/**
+ * Whether the installed version moved against a run's direction since its last step (`left`: the version that step
+ * left): another process migrating the other way. Moves the same way are another run of the same kind doing steps
+ * (they cooperate); moves against it would have the two undo each other step by step.
+ */
+export function movedAgainst(direction: 'up' | 'down', left: number | null, now: number): boolean {
+  if (left === null) return false;
+  return direction === 'up' ? now < left : now > left;
+}

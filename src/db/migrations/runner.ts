@@ -1,5 +1,5 @@
-import type { Sql, SqlConnection, SqlRunner } from '../sql.js';
-import { planDown, planUp, type MigrationStep } from './plan.js';
+import type { Sql, SqlRunner } from '../sql.js';
+import { movedAgainst, planDown, planUp, type MigrationStep } from './plan.js';
 import { DEFAULT_PREFIX, quoteIdent, validatePrefix } from './prefix.js';
 import type { MigrationContext, MigrationVersion } from './types.js';
 import { versions } from './versions/index.js';
@@ -58,18 +58,27 @@ function versionByNumber(n: number): MigrationVersion {
   return v;
 }
 
-/** Applies one step if it is still the next one once the lock is held; returns false when nothing was left to do. */
+/**
+ * Applies one step if it is still the next one once the lock is held; returns the version it left, or null when
+ * nothing was left to do. `left`: the version this run's previous step left.
+ */
 async function runNextStep(
-  db: SqlConnection,
+  db: Sql,
   ctx: MigrationContext,
-  plan: (current: number) => MigrationStep[],
+  run: { direction: 'up' | 'down'; plan: (current: number) => MigrationStep[]; left: number | null },
   log: (line: string) => void,
-): Promise<boolean> {
+): Promise<number | null> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [MIGRATION_LOCK_KEY]);
     const current = await readVersion(tx, ctx.prefix);
-    const [step] = plan(current);
-    if (!step) return false;
+    if (movedAgainst(run.direction, run.left, current)) {
+      throw new MigrationStateError(
+        `another process migrated ${ctx.prefix} ${run.direction === 'up' ? 'down' : 'up'} to V${current} meanwhile; ` +
+          'this run stops there (run it again once the other is done)',
+      );
+    }
+    const [step] = run.plan(current);
+    if (!step) return null;
     const version = versionByNumber(step.version);
     if (step.direction === 'up' && ctx.prefix !== DEFAULT_PREFIX) {
       await tx.query(`CREATE SCHEMA IF NOT EXISTS ${ctx.schema}`);
@@ -88,38 +97,39 @@ EXCEPTION WHEN dependent_objects_still_exist THEN
 END $$`);
     }
     log(`${step.direction} V${String(step.version).padStart(2, '0')} ${version.name} (${ctx.prefix})`);
-    return true;
+    return stamped;
   });
 }
 
-async function runPlan(db: Sql, opts: MigrateOptions, plan: (current: number) => MigrationStep[]): Promise<number> {
+async function runPlan(
+  db: Sql,
+  opts: MigrateOptions,
+  direction: 'up' | 'down',
+  plan: (current: number) => MigrationStep[],
+): Promise<number> {
   const prefix = validatePrefix(opts.prefix ?? DEFAULT_PREFIX);
   const ctx = migrationContext(prefix);
   const log = opts.log ?? (() => undefined);
-  // the whole run holds the lock (each step's transaction takes it too): an up and a down started at once run one
-  // after the other instead of undoing each other's steps
-  return db.session(async (connection) => {
-    await connection.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK_KEY]);
-    try {
-      while (await runNextStep(connection, ctx, plan, log));
-      return await readVersion(connection, prefix);
-    } finally {
-      await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK_KEY]);
-    }
-  });
+  // each step is its own transaction under the lock (no session state, so it works through a transaction pooler);
+  // a run that finds the version moved the other way since its last step stops rather than undo the other's steps
+  for (let left: number | null = null; ; ) {
+    const next = await runNextStep(db, ctx, { direction, plan, left }, log);
+    if (next === null) return readVersion(db, prefix);
+    left = next;
+  }
 }
 
 /** Migrates `prefix` up to `version` (default: latest), one transaction per version under an advisory lock. */
 export async function migrateUp(db: Sql, opts: MigrateOptions = {}): Promise<number> {
   const target = opts.version ?? LATEST_VERSION;
   planUp(0, target, LATEST_VERSION); // validates the target before any SQL
-  return runPlan(db, opts, (current) => planUp(current, target, LATEST_VERSION));
+  return runPlan(db, opts, 'up', (current) => planUp(current, target, LATEST_VERSION));
 }
 
 /** Reverts `prefix` down to `version` (required; 0 removes everything). */
 export async function migrateDown(db: Sql, opts: MigrateOptions & { version: number }): Promise<number> {
   planDown(0, opts.version, LATEST_VERSION);
-  return runPlan(db, opts, (current) => planDown(current, opts.version, LATEST_VERSION));
+  return runPlan(db, opts, 'down', (current) => planDown(current, opts.version, LATEST_VERSION));
 }
 
 export async function migrationStatus(db: Sql, opts: { prefix?: string } = {}): Promise<MigrationStatus> {

@@ -137,7 +137,7 @@ builder.mutationFields((t) => ({
   changePassword: t.withAuth({ viewer: true }).field({
     type: AuthPayload,
     description: 'Changes the password. Every session of the account ends; the returned one replaces the caller\'s.',
-    errors: { types: [ValidationError, InvalidCredentialsError, RateLimitedError] },
+    errors: { types: [ValidationError, InvalidCredentialsError, AccountDisabledError, RateLimitedError] },
     args: { input: t.arg({ type: ChangePasswordInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.accountTokens.changePassword(ctx.viewer.uuid, input.currentPassword, input.newPassword, ctx.client),

@@ -10,7 +10,7 @@ import { RATE_LIMITS } from '../rate-limit/policies.js';
 import { isPrivilegedRole } from '../roles/domain/role-rules.js';
 import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
-import { usernameBaseFromEmail, usernameCandidate, usernameLockKey } from '../users/domain/username.js';
+import { usernameBaseFromEmail, usernameCandidate, usernameLockKey, usernameStem } from '../users/domain/username.js';
 import {
   normalizeEmail,
   normalizePassword,
@@ -128,13 +128,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   const { db, log, rateLimiter, settings } = deps;
 
   /**
-   * The first free username for `base`, probing all `base`/`base_N` names in one query. Registrations of the same
-   * base wait for each other here (until commit), so each sees the names the others took.
+   * The first free username for `base`, probing all `base`/`base_N` names in one query (by their common stem: a long
+   * base is cut to fit its suffix). Registrations of the same stem wait for each other here (until commit), so each
+   * sees the names the others took.
    */
   async function freeUsername(tx: Prisma.TransactionClient, base: string): Promise<string> {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${usernameLockKey(base)}))`;
     const taken = await tx.user.findMany({
-      where: { username: { startsWith: base, mode: 'insensitive' } },
+      where: { username: { startsWith: usernameStem(base), mode: 'insensitive' } },
       select: { username: true },
     });
     const names = new Set(taken.map((u) => u.username?.toLowerCase()));

@@ -95,6 +95,11 @@ export function createCommentMediaService({ db, log, comments, files }: CommentM
         const { count } = await tx.commentMedia.deleteMany({ where: { uuid: media.uuid } });
         if (count === 0) throw new NotFoundError('CommentMedia');
         const rest = await tx.commentMedia.findMany({ where: { commentUuid: media.commentUuid }, orderBy: { position: 'asc' }, select: { uuid: true } });
+        // a comment is its text or its files: the last file of one without text stays (delete the comment instead)
+        const owner = await tx.comment.findUnique({ where: { uuid: media.commentUuid }, select: { body: true, status: true } });
+        if (rest.length === 0 && owner && owner.status !== 'deleted' && owner.body.trim() === '') {
+          throw new ValidationError('Invalid attachment', [{ path: 'mediaUuid', message: 'is the only content of its comment: delete the comment instead' }]);
+        }
         await renumber(tx, media.commentUuid, rest.map((m) => m.uuid));
       }, COMMENT_TX_OPTIONS);
       log.info({ commentUuid: media.commentUuid, fileUuid: media.fileUuid }, 'comment media detached');

@@ -109,12 +109,12 @@ export function createCommentService({ db, log, settings, files }: CommentServic
       const issues: FieldIssue[] = [];
       const typeIssue = resourceTypeIssue(input.resourceType);
       if (typeIssue) issues.push(typeIssue);
+      const seen = new Set<string>();
       attachments.forEach((a, i) => {
         const problem = captionIssue(a.caption, `attachments.${i}.caption`);
         if (problem) issues.push(problem);
-        if (attachments.findIndex((b) => b.fileUuid === a.fileUuid) !== i) {
-          issues.push({ path: `attachments.${i}.fileUuid`, message: 'is attached twice' });
-        }
+        if (seen.has(a.fileUuid)) issues.push({ path: `attachments.${i}.fileUuid`, message: 'is attached twice' });
+        seen.add(a.fileUuid);
       });
       if (issues.length > 0) throw invalid(issues);
       const rules = await limits();
@@ -169,10 +169,17 @@ export function createCommentService({ db, log, settings, files }: CommentServic
       await assertEnabled();
       const comment = await liveComment(input.uuid);
       const { maxLength } = await limits();
-      const hasMedia = (await db.commentMedia.count({ where: { commentUuid: comment.uuid } })) > 0;
-      const issue = commentBodyIssue(input.body, maxLength, hasMedia);
-      if (issue) throw invalid([issue]);
-      return db.comment.update({ where: { uuid: comment.uuid }, data: { body: input.body, editedAt: new Date() } });
+      // under the lock a deletion and attachment changes take: a comment deleted meanwhile keeps its cleared body, and
+      // "no files" is still true when a blank body is written
+      return db.$transaction(async (tx) => {
+        await lockCommentMedia(tx, comment.uuid);
+        const current = await tx.comment.findUnique({ where: { uuid: comment.uuid }, select: { status: true } });
+        if (!current || current.status === 'deleted') throw new NotFoundError('Comment');
+        const hasMedia = (await tx.commentMedia.count({ where: { commentUuid: comment.uuid } })) > 0;
+        const issue = commentBodyIssue(input.body, maxLength, hasMedia);
+        if (issue) throw invalid([issue]);
+        return tx.comment.update({ where: { uuid: comment.uuid }, data: { body: input.body, editedAt: new Date() } });
+      }, COMMENT_TX_OPTIONS);
     },
 
     /**

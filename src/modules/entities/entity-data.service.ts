@@ -8,6 +8,7 @@ import type { FileService } from '../files/file.service.js';
 import { STATUSES, validateDataInput, type DataInput } from './domain/entity-input.js';
 import { LIST_TYPES, parseStoredFields, type FieldDefinition } from './domain/field-types.js';
 import { isJsonObject, type JsonObject } from '../../util/storable-json.js';
+import { escapeLike } from '../../util/text.js';
 import { prepareEntityData, type FileRef } from './domain/validate-entity-data.js';
 import { fileConstraintIssue } from './domain/validate-field-value.js';
 import { ENTITY_TX_OPTIONS, advisoryLock, entityLockKey, type EntityService } from './entity.service.js';
@@ -43,6 +44,8 @@ export type EntityDataServiceDeps = { db: Db; log: Logger; files: FileService; e
 /** The row or the definition changed between validating a write and locking for it: validate again. */
 class StaleReadError extends Error {}
 const MAX_ATTEMPTS = 4;
+/** Values an `in` field filter may list (each is one condition in the statement). */
+const MAX_IN_VALUES = 100;
 const SLUG_TAKEN: FieldIssue = { path: 'slug', message: 'has already been taken in this entity' };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -126,19 +129,27 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     if (filter.equals !== undefined && filter.equals !== null) {
       where.push({ data: LIST_TYPES.has(field.type) ? { path, array_contains: json([filter.equals]) } : { path, equals: json(filter.equals) } });
     }
-    if (filter.in) where.push({ OR: filter.in.map((v) => ({ data: { path, equals: json(v) } })) });
+    if (filter.in) {
+      if (filter.in.length > MAX_IN_VALUES) throw badInput(`"in" takes at most ${MAX_IN_VALUES} values`);
+      // none of no values: an empty list matches no entry
+      where.push(filter.in.length === 0 ? { uuid: { in: [] } } : { OR: filter.in.map((v) => ({ data: { path, equals: json(v) } })) });
+    }
     if (filter.contains != null) {
       where.push({
         data: LIST_TYPES.has(field.type)
           ? { path, array_contains: json([filter.contains]) }
-          : { path, string_contains: filter.contains, mode: 'insensitive' },
+          : { path, string_contains: escapeLike(filter.contains), mode: 'insensitive' },
       });
     }
-    const present = (v: unknown) => v !== undefined && v !== null;
-    if (present(filter.gt)) where.push({ data: { path, gt: json(filter.gt) } });
-    if (present(filter.gte)) where.push({ data: { path, gte: json(filter.gte) } });
-    if (present(filter.lt)) where.push({ data: { path, lt: json(filter.lt) } });
-    if (present(filter.lte)) where.push({ data: { path, lte: json(filter.lte) } });
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const bound = filter[op];
+      if (bound === undefined || bound === null) continue;
+      // a number or a date (text compares as text); anything else has no order here
+      if (!(typeof bound === 'string' || (typeof bound === 'number' && Number.isFinite(bound)))) {
+        throw badInput(`"${op}" takes a number or a date`);
+      }
+      where.push({ data: { path, [op]: json(bound) } as Prisma.JsonFilter<'EntityData'> });
+    }
     return where;
   }
 
@@ -164,7 +175,9 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
         and.push({ status: { in: [...filter.status] } });
       }
       if (filter?.slug != null) and.push({ slug: filter.slug });
-      if (filter?.search != null && filter.search !== '') and.push({ title: { contains: filter.search.slice(0, 255), mode: 'insensitive' } });
+      if (filter?.search != null && filter.search !== '') {
+        and.push({ title: { contains: escapeLike(filter.search.slice(0, 255)), mode: 'insensitive' } });
+      }
       if (filter?.createdByUuid != null) and.push({ createdByUuid: filter.createdByUuid });
       if (filter?.parentUuid != null) and.push({ parentUuid: filter.parentUuid });
       if ((filter?.fields?.length ?? 0) > 20) throw badInput('at most 20 field filters');

@@ -128,7 +128,12 @@ export async function bucketsWithoutRoom(
 /** Buckets: admin CRUD with encrypted secrets, usage from the ledger the database keeps, and one storage driver per bucket. */
 export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buffer; storage: StorageRegistryOptions }) {
   const { db, log, secretKey } = deps;
-  const registry = createStorageRegistry(deps.storage);
+  // a local bucket's directory is made when missing only while no copy is recorded in it: one that vanished while
+  // holding copies is an unmounted volume (an outage), and making it afresh would turn every copy into a missing file
+  const registry = createStorageRegistry({
+    ...deps.storage,
+    mayCreateLocalRoot: async (bucketUuid) => (await db.fileLocation.count({ where: { bucketUuid }, take: 1 })) === 0,
+  });
 
   /**
    * Buckets (every one, or only the enabled ones) with the bytes stored in each: each distinct object counted once,
@@ -261,7 +266,8 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
           },
         });
       }, LOCKED_TX);
-      registry.forget(uuid);
+      // no driver is dropped here: a changed connection gets a new one on next use (driverFor compares them), and
+      // transfers in flight on the old one finish
       return bucket;
     },
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
+import { escapeLike } from '../../util/text.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES } from './domain/classify.js';
 import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
@@ -13,8 +14,6 @@ function checkOneOf(name: string, value: string | null | undefined, allowed: rea
   }
 }
 
-/** `contains` is a LIKE pattern in Postgres: the user's `%`, `_` and `\` are literal characters. */
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 builder.prismaNode('StorageDimension', {
   id: { field: 'uuid' },

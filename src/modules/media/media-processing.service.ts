@@ -41,6 +41,8 @@ export type MediaOptions = Readonly<{
   jobExpireSeconds: number;
   /** Limit for one ffmpeg / poppler run. */
   toolTimeoutMs: number;
+  /** How long a run that found its file held by another run waits before it looks again. */
+  busyRetrySeconds: number;
   /** Cron (UTC) of the stale-job sweeper. */
   sweepCron: string;
   tmpDir: string;
@@ -54,6 +56,7 @@ export const DEFAULT_MEDIA_OPTIONS: MediaOptions = {
   retryDelaySeconds: 5,
   jobExpireSeconds: 3600,
   toolTimeoutMs: 3600_000,
+  busyRetrySeconds: 60,
   sweepCron: '*/5 * * * *',
   tmpDir: tmpdir(),
 };
@@ -474,7 +477,12 @@ export function createMediaService(deps: MediaServiceDeps) {
         const ran = await queue.exclusively(fileUuid, () =>
           processFile(fileUuid, { final: !attempt || attempt.retryCount >= attempt.retryLimit }),
         );
-        if (!ran) log.info({ fileUuid }, 'file is being processed by another run; left to it');
+        if (!ran) {
+          // another run holds the file (pg-boss's retry of a job past its expiry, or a request made while it runs,
+          // which must not be lost): this one is queued again to look after it
+          const queued = await queue.enqueue(fileUuid, { startAfterSeconds: options.busyRetrySeconds });
+          log.info({ fileUuid, queued }, 'file is being processed by another run; queued again for after it');
+        }
       } catch (error) {
         // deleted while it was being processed: nothing left to retry for
         if ((await db.file.count({ where: { uuid: fileUuid } })) === 0) return;

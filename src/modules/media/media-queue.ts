@@ -38,12 +38,16 @@ export function createMediaQueue(deps: {
   }
 
   return {
-    /** Queues processing of a file unless a job for it is already waiting (that one will see the latest state). */
-    async enqueue(fileUuid: string): Promise<boolean> {
+    /**
+     * Queues processing of a file unless a job for it is already waiting (that one will see the latest state);
+     * `startAfterSeconds`: not before then.
+     */
+    async enqueue(fileUuid: string, opts: { startAfterSeconds?: number } = {}): Promise<boolean> {
       const live = await liveJobs(fileUuid);
       if (live.some((j) => j.state === 'created' || j.state === 'retry')) return false;
       const id = await jobs.send(FILE_PROCESSING_QUEUE, { fileUuid } satisfies FileJobData, {
         singletonKey: fileUuid,
+        ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
         expireInSeconds: deps.expireInSeconds,
         // per job, so a changed policy applies at once (a pg-boss queue keeps the options it was created with)
         retryLimit: deps.retryLimit,
@@ -56,14 +60,12 @@ export function createMediaQueue(deps: {
 
     /**
      * Runs `fn` (one processing run of the file) unless another run of the same file holds it, in this process or any
-     * other; then it returns false at once, and that run finishes the file. pg-boss gives up waiting for a job that
-     * outlives its expiry and retries it while the first run goes on (it cannot stop it): without this, two runs would
-     * transcode and store the same variants at once. The retry leaving the file to the first run (rather than waiting
-     * for it and doing it all again) keeps a slow video from being processed once per attempt; if that first run then
-     * fails on something transient, the stale sweeper queues the file again. On PostgreSQL a session-level advisory
-     * lock held for the whole run covers worker processes; its 64-bit key, from the uuid, keeps unrelated files from
-     * colliding. It lives on a connection of its own, outside the pool the run's statements need (a pool of one would
-     * otherwise wait on itself), and goes with that connection.
+     * other; then it returns false at once (the caller queues the file again for later). pg-boss gives up waiting for
+     * a job that outlives its expiry and retries it while the first run goes on (it cannot stop it): without this, two
+     * runs would transcode and store the same variants at once. On PostgreSQL the hold is a transaction-level advisory
+     * lock (64-bit key from the uuid) in a transaction kept open for the whole run on a connection of its own: outside
+     * the pool the run's statements need (a pool of one would wait on itself), it goes with that connection, and a
+     * transaction pooler keeps one server connection for it.
      */
     async exclusively(fileUuid: string, fn: () => Promise<void>): Promise<boolean> {
       if (running.has(fileUuid)) return false;
@@ -74,17 +76,19 @@ export function createMediaQueue(deps: {
           return true;
         }
         const connection = new pg.Client({ connectionString: database.url });
-        connection.on('error', () => undefined); // a dropped connection only ends the lock
+        connection.on('error', () => undefined); // a dropped connection only ends the hold
         await connection.connect();
         try {
+          await connection.query('BEGIN');
           const { rows } = await connection.query<{ locked: boolean }>(
-            `SELECT pg_try_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS locked`,
+            `SELECT pg_try_advisory_xact_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS locked`,
             [`phoenix_kit_file_processing:${fileUuid}`],
           );
           if (!rows[0]?.locked) return false;
           await fn();
           return true;
         } finally {
+          await connection.query('ROLLBACK').catch(() => undefined);
           await connection.end().catch(() => undefined);
         }
       } finally {

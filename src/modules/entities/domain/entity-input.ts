@@ -10,7 +10,8 @@ export const ENTITY_NAME = /^[a-z][a-z0-9_]*$/;
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SETTINGS_MAX_BYTES = 64 * 1024;
 export const METADATA_MAX_BYTES = 64 * 1024;
-const MAX_POSITION = 2_147_483_647;
+// far below the column's 2^31 - 1, so the next position after any (max + 1) still fits
+export const MAX_POSITION = 1_000_000_000;
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -127,7 +128,7 @@ export function validateDataInput(input: DataInput, mode: 'create' | 'update'): 
   }
   if (input.position != null) {
     if (!Number.isInteger(input.position) || input.position < 0 || input.position > MAX_POSITION) {
-      issues.push({ path: 'position', message: 'must be a whole number of at least 0' });
+      issues.push({ path: 'position', message: `must be a whole number from 0 to ${MAX_POSITION}` });
     } else {
       write.position = input.position;
     }

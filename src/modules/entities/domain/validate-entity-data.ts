@@ -3,6 +3,9 @@ import type { FieldDefinition } from './field-types.js';
 import { isJsonObject, storableJsonIssues, type JsonObject, type JsonValue } from '../../../util/storable-json.js';
 import { checkFieldValue } from './validate-field-value.js';
 
+/** A key's own value (a field may be named like an Object.prototype member: `constructor`, `toString`). */
+const own = (object: Record<string, unknown>, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+
 export const DATA_MAX_BYTES = 512 * 1024;
 
 /** A file a data value points at, for the caller to check (the author may read it; it suits the field). */
@@ -32,7 +35,7 @@ export function prepareEntityData(fields: readonly FieldDefinition[], input: unk
   }
   if (existing === null) {
     for (const field of fields) {
-      if (!(field.key in merged) && field.default !== null && field.default !== undefined) merged[field.key] = field.default;
+      if (!Object.hasOwn(merged, field.key) && field.default !== null && field.default !== undefined) merged[field.key] = field.default;
     }
   }
   const data: JsonObject = {};
@@ -41,7 +44,7 @@ export function prepareEntityData(fields: readonly FieldDefinition[], input: unk
     if (!byKey.has(key)) data[key] = value as JsonValue; // a removed field's value, kept as it was
   }
   for (const field of fields) {
-    const checked = checkFieldValue(field, merged[field.key]);
+    const checked = checkFieldValue(field, own(merged, field.key));
     const path = `data.${field.key}`;
     if (!checked.ok) {
       issues.push({ path: checked.index === undefined ? path : `${path}.${checked.index}`, message: checked.message });
@@ -66,7 +69,7 @@ export function auditEntityData(fields: readonly FieldDefinition[], data: unknow
   const stored = isJsonObject(data) ? data : {};
   const issues: FieldIssue[] = [];
   for (const field of fields) {
-    const checked = checkFieldValue(field, stored[field.key]);
+    const checked = checkFieldValue(field, own(stored, field.key));
     if (!checked.ok) {
       const path = `data.${field.key}`;
       issues.push({ path: checked.index === undefined ? path : `${path}.${checked.index}`, message: checked.message });

@@ -29,7 +29,15 @@ export function usernameCandidate(base: string, attempt: number): string {
   return `${base.slice(0, USERNAME_MAX - suffix.length)}${suffix}`;
 }
 
-/** Advisory-lock key serialising the choice of generated names for one base (see `freeUsername`). */
+/**
+ * What every candidate of `base` starts with, up to `base_9999999`: a long base is cut to fit its suffix, so its
+ * candidates (and those of other bases cut to the same start) are found by this prefix, not by the whole base.
+ */
+export function usernameStem(base: string): string {
+  return base.slice(0, USERNAME_MAX - '_9999999'.length);
+}
+
+/** Advisory-lock key serialising the choice of generated names sharing a stem (see `freeUsername`). */
 export function usernameLockKey(base: string): string {
-  return `phoenix_kit_username:${base.toLowerCase()}`;
+  return `phoenix_kit_username:${usernameStem(base).toLowerCase()}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { validateEmail, validatePassword, validateTimezone, validateUsername } from './validation.js';
-import { usernameBaseFromEmail, usernameCandidate } from './username.js';
+import { usernameBaseFromEmail, usernameCandidate, usernameStem } from './username.js';
 
 const rules = { minLength: 8, requireUppercase: false, requireLowercase: false, requireDigit: false, requireSpecial: false };
 
@@ -84,5 +84,23 @@ describe('usernameBaseFromEmail', () => {
   test('candidates', () => {
     expect([0, 1, 2].map((n) => usernameCandidate('john_doe', n))).toEqual(['john_doe', 'john_doe_1', 'john_doe_2']);
     expect(usernameCandidate('x'.repeat(30), 12)).toBe(`${'x'.repeat(27)}_12`);
+  });
+});
+
+describe('usernameStem', () => {
+  test.each([
+    ['john_doe', 'john_doe'],
+    ['a'.repeat(30), 'a'.repeat(22)],
+    ['abc', 'abc'],
+  ])('%s', (base, stem) => {
+    expect(usernameStem(base)).toBe(stem);
+  });
+
+  test('every candidate of a base, short or cut to fit its suffix, starts with the stem', () => {
+    for (const base of ['john_doe', 'a'.repeat(30), `${'b'.repeat(25)}_tail`]) {
+      for (const attempt of [0, 1, 9, 10, 99, 12_345, 9_999_999]) {
+        expect(usernameCandidate(base, attempt).startsWith(usernameStem(base))).toBe(true);
+      }
+    }
   });
 });
