@@ -1,12 +1,30 @@
 import { mkdirSync } from 'node:fs';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { openDatabase } from './db/database.js';
 import { migrateUp } from './db/migrations/runner.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 
+/** A start that cannot go on for a reason the operator fixes (a bad setting, a data directory in use): said plainly. */
+export function stopOnStartupError(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
 /** What the server and the worker share: config, logger, migrated database, services and the job queue. */
 export async function openRuntime() {
+  try {
+    return await openRuntimeOrThrow();
+  } catch (error) {
+    stopOnStartupError(error);
+  }
+}
+
+async function openRuntimeOrThrow() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   if (config.database.kind === 'pglite') mkdirSync(config.database.dataDir, { recursive: true });

@@ -2,10 +2,19 @@
 import { loadConfig } from './config.js';
 import { jobDefinitions } from './jobs/jobs.js';
 import { createLogger } from './logger.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, stopOnStartupError } from './runtime.js';
+
+/** The configuration, or the process stops saying what is wrong with it. */
+function configOrStop() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    return stopOnStartupError(error);
+  }
+}
 
 // before anything is opened: the embedded database belongs to the server process
-if (loadConfig().database.kind !== 'postgres') {
+if (configOrStop().database.kind !== 'postgres') {
   createLogger('error').error('a separate worker needs DATABASE_URL: the embedded database runs its jobs inside the server process');
   process.exit(2);
 }
