@@ -93,7 +93,10 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
   async function checkParent(tx: Tx, entityUuid: string, parentUuid: string, selfUuid: string | null): Promise<void> {
     const refuse = (message: string) => new ValidationError('Invalid entity data', [{ path: 'parentUuid', message }]);
     if (parentUuid === selfUuid) throw refuse('cannot be the entry itself');
-    const parent = await tx.entityData.findUnique({ where: { uuid: parentUuid }, select: { entityUuid: true, parentUuid: true } });
+    // held until commit: a deletion of the parent waits for this entry, or went first and the parent is gone here
+    const [parent] = await tx.$queryRaw<{ entityUuid: string; parentUuid: string | null }[]>`
+      SELECT entity_uuid AS "entityUuid", parent_uuid AS "parentUuid" FROM phoenix_kit_entity_data
+       WHERE uuid = ${parentUuid}::uuid FOR KEY SHARE`;
     if (!parent || parent.entityUuid !== entityUuid) throw refuse('must be an entry of the same entity');
     let ancestor = parent.parentUuid;
     for (let hops = 0; ancestor && selfUuid && hops < 1000; hops++) {
