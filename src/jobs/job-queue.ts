@@ -26,7 +26,7 @@ export type JobDefinition<T = Record<string, never>> = Readonly<{
  * The Postgres-backed job queue (pg-boss, in the `<prefix>_jobs` schema that migration V27 creates). pg-boss talks to the
  * database through our own SQL runner, so the same queue runs on a PostgreSQL server and on embedded PGlite.
  */
-/** Whether a stored queue's options differ from those asked for (options left unset keep pg-boss's defaults). */
+/** Whether a stored queue's options differ from those asked for (an option left unset is not compared: it keeps what is stored). */
 export function queueDiffers(current: object, wanted: object): boolean {
   const stored = current as Record<string, unknown>;
   return Object.entries(wanted).some(([key, value]) => value !== undefined && stored[key] !== value);
@@ -78,11 +78,12 @@ export function createJobQueue(opts: { database: Database; log: Logger; pollingI
           retryBackoff: true,
           ...(def.expireSeconds ? { expireInSeconds: def.expireSeconds } : {}),
         } as const;
-        await boss.createQueue(def.name, options);
+        // copies: pg-boss adds its own keys to the options object it is given
+        await boss.createQueue(def.name, { ...options });
         // createQueue leaves an existing queue as it was: one created by an older server gets today's options here
         // (new jobs copy them; every queue's table has the policies' indexes)
         const current = await boss.getQueue(def.name);
-        if (current && queueDiffers(current, options)) await boss.updateQueue(def.name, options);
+        if (current && queueDiffers(current, options)) await boss.updateQueue(def.name, { ...options });
         if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
         if (work) {
           const workerId: string = await boss.work<never>(

@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createWhole } from '../util/create-whole.js';
 
 /** Keys derived from the one root secret, each for a single purpose. */
 export type Secrets = Readonly<{ fileUrlKey: Buffer; bucketSecretKey: Buffer }>;
@@ -35,17 +36,9 @@ export function loadOrCreateSecretKeyBase(configured: string | undefined, dataDi
   if (existsSync(path)) return readStored(path);
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
-  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    writeFileSync(aside, `${secret}\n`, { mode: 0o600, flag: 'wx', flush: true });
-    chmodSync(aside, 0o600);
-    linkSync(aside, path);
+  if (createWhole(path, `${secret}\n`, 0o600)) {
+    chmodSync(path, 0o600);
     return secret;
-  } catch (error) {
-    // another process made it first: use theirs
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readStored(path);
-    throw error;
-  } finally {
-    rmSync(aside, { force: true });
   }
+  return readStored(path); // another process made it first: use theirs
 }

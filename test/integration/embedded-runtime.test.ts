@@ -56,6 +56,36 @@ describe('the embedded database directory', () => {
     expect(existsSync(`${dir}.lock`)).toBe(false);
   });
 
+  test('two processes starting at once never both hold it, with or without a stale lock left by a crash', async () => {
+    const base = tempDir();
+    const dirs = Array.from({ length: 2000 }, (_, i) => join(base, `d${i}`));
+    dirs.forEach((d, i) => i % 2 === 0 && writeFileSync(`${d}.lock`, '999999999\n')); // a pid no process has
+    const startAt = Date.now() + 4000;
+    const lockers = [0, 1].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/processes/lock-data-dirs.ts'), String(startAt), ...dirs], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    children.push(...lockers);
+    const took = await Promise.all(
+      lockers.map(
+        (c) =>
+          new Promise<number[]>((done) => {
+            let out = '';
+            c.stdout!.on('data', (chunk: Buffer) => {
+              out += chunk.toString();
+              if (out.includes('\n')) done(JSON.parse(out) as number[]);
+            });
+          }),
+      ),
+    );
+    for (const c of lockers) c.stdin!.end('x');
+    expect(took[0]!.filter((i) => took[1]!.includes(i))).toEqual([]);
+    // and each directory went to one of them
+    expect(new Set([...took[0]!, ...took[1]!]).size).toBe(dirs.length);
+  }, 60_000);
+
   test('`npm run worker` without DATABASE_URL refuses before it opens (and migrates) the embedded database', async () => {
     const dataDir = tempDir();
     const result = await run(['--import', 'tsx', 'src/worker.ts'], { DATA_DIR: dataDir, SECRET_KEY_BASE: 'x'.repeat(40) });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createJobQueue, type JobQueue } from '../../src/jobs/job-queue.js';
 import { jobDefinitions } from '../../src/jobs/jobs.js';
 import type { App } from '../../src/app.js';
@@ -41,6 +41,16 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       `SELECT expire_seconds, retry_limit FROM public_jobs.queue WHERE name = 'storage-sweep'`,
     );
     expect(sweep).toEqual({ expire_seconds: 6 * 60 * 60, retry_limit: 1 });
+  });
+
+  test('a queue whose stored options are already today\'s is not updated on start', async () => {
+    const update = vi.spyOn(queue.boss, 'updateQueue');
+    try {
+      await queue.register(jobDefinitions(app.services), false);
+      expect(update).not.toHaveBeenCalled();
+    } finally {
+      update.mockRestore();
+    }
   });
 
   test('the scheduled jobs are registered with their cron', async () => {

@@ -130,11 +130,14 @@ describe.each(backends)('a file-processing job that outlives its expiry on %s', 
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the retry leaves the file to the run still going: never two ffmpeg runs for one file at once', async () => {
+  test('the retry leaves the file to the run still going: never two ffmpeg runs for one file at once, nor a second pass', async () => {
     const { uuid } = await uploadMedia(h, 'long.mp4', await mp4Video(320, 240, 1));
     expect((await waitForProcessed(h, uuid, 90_000)).status).toBe('active');
-    // the retry started long ago (1 s after the expiry): anything it ran would show by now
-    await new Promise((r) => setTimeout(r, 4_000));
+    const startsWhenDone = (await readFile(log, 'utf8')).split('\n').filter((l) => l.startsWith('start')).length;
+    // the retry started long ago (1 s after the expiry): anything it ran, or queued, would show by now
+    await new Promise((r) => setTimeout(r, 6_000));
+    // nothing was asked meanwhile, so nothing processes the file again
+    expect((await readFile(log, 'utf8')).split('\n').filter((l) => l.startsWith('start')).length).toBe(startsWhenDone);
     const events = (await readFile(log, 'utf8'))
       .trim()
       .split('\n')

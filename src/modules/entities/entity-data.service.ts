@@ -46,6 +46,7 @@ class StaleReadError extends Error {}
 const MAX_ATTEMPTS = 4;
 /** Values an `in` field filter may list (each is one condition in the statement). */
 const MAX_IN_VALUES = 100;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SLUG_TAKEN: FieldIssue = { path: 'slug', message: 'has already been taken in this entity' };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -147,8 +148,8 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
       const bound = filter[op];
       if (bound === undefined || bound === null) continue;
-      // a number or a date (text compares as text); anything else has no order here
-      if (!(typeof bound === 'string' || (typeof bound === 'number' && Number.isFinite(bound)))) {
+      // a number or a date (YYYY-MM-DD, which orders as text); anything else has no order here
+      if (!((typeof bound === 'string' && ISO_DATE.test(bound)) || (typeof bound === 'number' && Number.isFinite(bound)))) {
         throw badInput(`"${op}" takes a number or a date`);
       }
       where.push({ data: { path, [op]: json(bound) } as Prisma.JsonFilter<'EntityData'> });

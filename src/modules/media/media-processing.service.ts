@@ -477,9 +477,13 @@ export function createMediaService(deps: MediaServiceDeps) {
         const ran = await queue.exclusively(fileUuid, () =>
           processFile(fileUuid, { final: !attempt || attempt.retryCount >= attempt.retryLimit }),
         );
-        if (!ran) {
-          // another run holds the file (pg-boss's retry of a job past its expiry, or a request made while it runs,
-          // which must not be lost): this one is queued again to look after it
+        if (!ran && attempt && attempt.retryCount > 0) {
+          // pg-boss's retry of this job, started while its first run (past the job's expiry) still goes on: that run
+          // finishes the file
+          log.info({ fileUuid }, 'file is being processed by this job\'s earlier run; left to it');
+        } else if (!ran) {
+          // a request made while another run holds the file (a regeneration after a preset change) must not be lost:
+          // it is queued again to look once that run is over
           const queued = await queue.enqueue(fileUuid, { startAfterSeconds: options.busyRetrySeconds });
           log.info({ fileUuid, queued }, 'file is being processed by another run; queued again for after it');
         }

@@ -80,6 +80,8 @@ export function createMediaQueue(deps: {
         await connection.connect();
         try {
           await connection.query('BEGIN');
+          // the transaction stays idle while the file is processed: a server-wide idle limit must not end the hold
+          await connection.query('SET LOCAL idle_in_transaction_session_timeout = 0');
           const { rows } = await connection.query<{ locked: boolean }>(
             `SELECT pg_try_advisory_xact_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS locked`,
             [`phoenix_kit_file_processing:${fileUuid}`],

@@ -18,6 +18,7 @@ describe.each(backends)('entity data range filter operands on %s', (_name, open)
     ['a boolean', { gt: true }],
     ['an object', { gte: { a: 1 } }],
     ['a list', { lt: [1] }],
+    ['text that is no date', { gt: 'cheap' }],
   ])('a range filter with %s as operand is BAD_USER_INPUT, not an internal error', async (_label, condition) => {
     const r = await run(w, LIST, { entity, filter: { fields: [{ key: 'price', ...condition }] } }, w.alice);
     expect(r.errors?.[0]?.extensions?.code, JSON.stringify(r)).toBe('BAD_USER_INPUT');
