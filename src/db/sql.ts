@@ -37,25 +37,6 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer)
     values: params as unknown[] | undefined,
     ...(names ? { name: names(text, params?.length ?? 0) } : {}),
   });
-  const runnerOf = (client: pg.PoolClient): SqlRunner => ({
-    async query<T>(text: string, params?: readonly unknown[]) {
-      return logged(log, text, async () => (await client.query(statement(text, params))).rows as T[]);
-    },
-    async exec(text) {
-      await client.query(text);
-    },
-  });
-  async function transactionOn<T>(client: pg.PoolClient, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    try {
-      await client.query('BEGIN');
-      const result = await fn(runnerOf(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
       return logged(log, text, async () => (await pool.query(statement(text, params))).rows as T[]);
@@ -65,8 +46,22 @@ export function sqlFromPool(pool: pg.Pool, log?: SqlLog, names?: StatementNamer)
     },
     async transaction(fn) {
       const client = await pool.connect();
+      const tx: SqlRunner = {
+        async query<T>(text: string, params?: readonly unknown[]) {
+          return logged(log, text, async () => (await client.query(statement(text, params))).rows as T[]);
+        },
+        async exec(text) {
+          await client.query(text);
+        },
+      };
       try {
-        return await transactionOn(client, fn);
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       } finally {
         client.release();
       }
