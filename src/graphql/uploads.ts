@@ -23,6 +23,19 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number
 }
 
 /**
+ * graphql-upload-minimal listens for its parser's first error only, then destroys the parser, which emits a second one
+ * ("Unexpected end of form") when the form was cut short, e.g. by a part header busboy cannot read. Unheard, that one
+ * would end the process. The request has already failed with the first error, so later ones are dropped here.
+ */
+function hearEveryParserError(source: IncomingMessage): void {
+  const pipe = source.pipe.bind(source);
+  source.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
+    destination.on('error', () => undefined);
+    return pipe(destination, options);
+  }) as typeof source.pipe;
+}
+
+/**
  * GraphQL multipart requests (file uploads) parsed by graphql-upload-minimal: file bodies stay streams, read once by
  * the resolver, never buffered whole. Under node:http the raw request is parsed directly; in-process `app.fetch`
  * calls stream the Fetch body. Yoga's own body limit is off (`maxRequestBodySize: false`): this plugin limits
@@ -57,6 +70,7 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
         // boundary after it is case-sensitive and stays as sent
         const contentType = source.headers['content-type'];
         if (contentType) source.headers['content-type'] = contentType.replace(/^[^;]*/, (type) => type.trim().toLowerCase());
+        hearEveryParserError(source);
         try {
           // the response is only watched for "close"; an emitter stands in when there is no node response
           const params = await processRequest(source, new EventEmitter() as unknown as ServerResponse, { maxFiles: opts.maxFiles });

@@ -408,6 +408,26 @@ describe.each(backends)('account tokens on %s', (_name, open) => {
     expect(user.hashedPassword).toMatch(/^\$argon2id\$/);
   });
 
+  test('magic-link registration of an account created inactive: confirmed, the link used up, no session', async () => {
+    await app.services.settings.update({ key: 'new_user_default_status', value: 'false' });
+    try {
+      const email = uniqueEmail('ml-inactive');
+      await execute(app, RequestRegistrationDocument, { input: { email } });
+      const raw = tokenFromMail(email, '/users/register/magic-link/');
+      const registered = await execute(app, RegisterWithMagicLinkDocument, { input: { token: raw } });
+      expect(registered.data?.registerWithMagicLink).toEqual({
+        __typename: 'AccountDisabledError',
+        code: 'ACCOUNT_DISABLED',
+        message: 'The account was created and awaits activation by an administrator',
+      });
+      const user = await db.user.findUniqueOrThrow({ where: { email }, include: { tokens: true } });
+      expect(user).toMatchObject({ isActive: false, confirmedAt: expect.any(Date), tokens: [] });
+      expect((await execute(app, RegisterWithMagicLinkDocument, { input: { token: raw } })).data?.registerWithMagicLink).toEqual(INVALID_TOKEN);
+    } finally {
+      await app.services.settings.remove('new_user_default_status');
+    }
+  });
+
   test('every refused token gets the identical answer and changes nothing', async () => {
     const user = await signUp(app);
     const victim = await signUp(app);

@@ -385,6 +385,62 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
     }
   });
 
+  test('part headers the parser cannot read (control characters in a file name, a line without a colon) are refused and store nothing; the process lives on', async () => {
+    const hostile: Array<[string, (head: string) => string]> = [
+      ['\\x01 in a file name', (head) => head.replace('filename="hostile.bin"', 'filename="ctl\x01name.bin"')],
+      ['\\x7f in a file name', (head) => head.replace('filename="hostile.bin"', 'filename="del\x7fname.bin"')],
+      ['a header line without a colon', (head) => head.replace(/Content-Type: application\/octet-stream/, 'no colon here')],
+    ];
+    const uncaught = captureUncaught();
+    const server = await startHttpServer(app);
+    try {
+      const rowsBefore = await rowCounts(db);
+      const objectsBefore = await objects();
+      for (const [label, damage] of hostile) {
+        const frame = multipartFrame(uploadOperations(UploadDocument), { name: 'hostile.bin' });
+        const head = Buffer.from(damage(frame.head.toString('latin1')), 'latin1');
+        expect(head.equals(frame.head), label).toBe(false);
+        const body = Buffer.concat([head, Buffer.from(`hostile ${randomUUID()}`), frame.tail]);
+        const headers = { ...alice.headers, accept: 'application/json', 'content-type': frame.contentType };
+        const overSocket = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = httpRequest(`${server.origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
+          req.on('error', reject);
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          req.end(body);
+        });
+        // the parser fails on the file part, after operations and map were read: the upload is refused, typed
+        const refused = {
+          __typename: 'InvalidUploadError',
+          code: 'INVALID_UPLOAD',
+          message: 'The request carries no readable file part for input.file: Malformed part header',
+        };
+        expect(overSocket.status, `${label}: ${overSocket.text}`).toBe(200);
+        expect(JSON.parse(overSocket.text).data.uploadFile, label).toEqual(refused);
+        const inProcess = await app.fetch('http://localhost/graphql', { method: 'POST', headers, body });
+        expect(((await inProcess.json()) as UploadResult).data?.uploadFile, label).toEqual(refused);
+        // a moment for a late parser error to surface
+        await new Promise((r) => setTimeout(r, 50));
+        expect(uncaught.messages(), label).toEqual([]);
+      }
+      expect(await rowCounts(db)).toEqual(rowsBefore);
+      expect(await objects()).toEqual(objectsBefore);
+      const after = await postStreamedUpload(
+        server.origin,
+        UploadDocument,
+        { name: 'after hostile.bin', chunks: [Buffer.from(`after hostile ${randomUUID()}`)] },
+        alice.headers,
+      );
+      expect(JSON.parse(after.body.toString()).data.uploadFile.__typename).toBe('MutationUploadFileSuccess');
+    } finally {
+      await server.close();
+      uncaught.dispose();
+    }
+  });
+
   test('a client that disconnects mid-upload (socket destroyed) leaves no row and no bytes', async () => {
     const server = await startHttpServer(app);
     try {

@@ -17,7 +17,18 @@ const Register = graphql(`
         data { token user { uuid email username isActive confirmedAt registrationCountry registrationRegion registrationCity roles { name } } }
       }
       ... on ValidationError { code message issues { path message } }
+      ... on AccountDisabledError { code message }
       ... on RateLimitedError { code retryAfterSeconds }
+    }
+  }
+`);
+
+const Login = graphql(`
+  mutation RegistrationLogin($input: LoginInput!) {
+    login(input: $input) {
+      __typename
+      ... on MutationLoginSuccess { data { token user { email } } }
+      ... on Error { code }
     }
   }
 `);
@@ -69,6 +80,32 @@ describe.each(backends)('registration on %s', (_name, open) => {
       (await prisma.roleAssignment.findMany({ where: { userUuid: uuid }, include: { role: true } })).map((a) => a.role.name);
     expect(await roles(editor.uuid)).toEqual(['Editor']);
     for (const uuid of registered) expect(await roles(uuid)).toEqual(['User']);
+  });
+
+  test('new_user_default_status "false": the account is created inactive with no session; it signs in once activated', async () => {
+    const { prisma } = backend.database;
+    await signUp(app); // the Owner (always active)
+    await app.services.settings.update({ key: 'new_user_default_status', value: 'false' });
+    try {
+      const email = uniqueEmail('inactive');
+      const answer = await execute(app, Register, { input: { email, password: 'long enough 3' } });
+      expect(answer.data?.register).toEqual({
+        __typename: 'AccountDisabledError',
+        code: 'ACCOUNT_DISABLED',
+        message: 'The account was created and awaits activation by an administrator',
+      });
+      const user = await prisma.user.findUniqueOrThrow({ where: { email }, include: { tokens: true } });
+      expect(user.isActive).toBe(false);
+      expect(user.tokens.filter((t) => t.context === 'session')).toEqual([]);
+      const refused = await execute(app, Login, { input: { email, password: 'long enough 3' } });
+      expect(refused.data?.login).toEqual({ __typename: 'AccountDisabledError', code: 'ACCOUNT_DISABLED' });
+
+      await prisma.user.update({ where: { uuid: user.uuid }, data: { isActive: true } });
+      const login = await execute(app, Login, { input: { email, password: 'long enough 3' } });
+      expect(login.data?.login).toMatchObject({ __typename: 'MutationLoginSuccess', data: { user: { email } } });
+    } finally {
+      await app.services.settings.remove('new_user_default_status');
+    }
   });
 
   test('usernames are generated from the email and made unique', async () => {

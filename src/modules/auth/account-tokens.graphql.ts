@@ -124,8 +124,10 @@ builder.mutationFields((t) => ({
   }),
   registerWithMagicLink: t.field({
     type: AuthPayload,
-    description: 'Creates the (confirmed) account a registration link was sent for, and signs it in.',
-    errors: { types: [InvalidTokenError, ValidationError, RateLimitedError] },
+    description:
+      'Creates the (confirmed) account a registration link was sent for, and signs it in (an account created inactive: ' +
+      'AccountDisabledError, as for register).',
+    errors: { types: [InvalidTokenError, ValidationError, AccountDisabledError, RateLimitedError] },
     args: { input: t.arg({ type: RegisterWithMagicLinkInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.accountTokens.registerWithMagicLink(

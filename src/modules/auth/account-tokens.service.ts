@@ -13,14 +13,14 @@ import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { normalizeEmail, normalizePassword, validateEmail, validatePassword } from '../users/domain/validation.js';
 import { AccountDisabledError, InvalidCredentialsError, InvalidTokenError } from './auth.errors.js';
-import type { RegisterInput, Session } from './auth.service.js';
-import { assertSessionAllowed, hashPassword, insertSession, lockAccount, verifyPassword } from './auth.service.js';
+import type { RegisterInput, Registration, Session } from './auth.service.js';
+import { assertSessionAllowed, hashPassword, insertSession, lockAccount, signedIn, verifyPassword } from './auth.service.js';
 import { changeEmailContext, checkAccountToken, type MailedTokenKind } from './domain/account-token.js';
 import { hashToken, newToken, type TokenContext } from './domain/tokens.js';
 
 /** What the token flows need from the auth service: the registration rules stay there. */
 export type SessionIssuer = {
-  register(input: RegisterInput, client: ClientInfo): Promise<Session>;
+  register(input: RegisterInput, client: ClientInfo): Promise<Registration>;
 };
 
 export type AccountTokensDeps = {
@@ -327,15 +327,15 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     ): Promise<Session> {
       const row = await findToken('magic_link_registration', raw);
       if (!(await settings.getBoolean('magic_link_registration_enabled'))) throw new InvalidTokenError();
-      const session = await auth.register(
+      const registration = await auth.register(
         { email: row.sentTo as string, password: input.password ?? unguessablePassword(), username: input.username },
         client,
       );
       const [user] = await db.$transaction([
-        db.user.update({ where: { uuid: session.user.uuid }, data: { confirmedAt: session.user.confirmedAt ?? new Date() } }),
+        db.user.update({ where: { uuid: registration.user.uuid }, data: { confirmedAt: registration.user.confirmedAt ?? new Date() } }),
         db.userToken.deleteMany({ where: { uuid: row.uuid } }),
       ]);
-      return { ...session, user };
+      return signedIn({ ...registration, user });
     },
 
     /**

@@ -9,10 +9,11 @@ export class InvalidCredentialsError extends AppError {
   }
 }
 
+/** The account may not sign in: switched off, or created inactive (setting `new_user_default_status`). */
 export class AccountDisabledError extends AppError {
   readonly code = 'ACCOUNT_DISABLED';
-  constructor() {
-    super('This account is deactivated');
+  constructor(message = 'This account is deactivated') {
+    super(message);
     this.name = 'AccountDisabledError';
   }
 }

@@ -4,7 +4,7 @@ import { exposeError } from '../../graphql/error-types.js';
 import { ValidationError } from '../../graphql/errors.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
 import { AccountDisabledError, InvalidCredentialsError, InvalidTokenError } from './auth.errors.js';
-import type { Session } from './auth.service.js';
+import { signedIn, type Session } from './auth.service.js';
 
 exposeError(InvalidCredentialsError);
 exposeError(AccountDisabledError);
@@ -42,13 +42,15 @@ const LoginInput = builder.inputType('LoginInput', {
 builder.mutationFields((t) => ({
   register: t.field({
     type: AuthPayload,
-    description: 'Creates an account and signs it in. The first account becomes the Owner.',
-    errors: { types: [ValidationError, RateLimitedError] },
+    description:
+      'Creates an account and signs it in. The first account becomes the Owner. An account created inactive ' +
+      '(setting new_user_default_status "false") is not signed in: AccountDisabledError until an administrator activates it.',
+    errors: { types: [ValidationError, AccountDisabledError, RateLimitedError] },
     args: { input: t.arg({ type: RegisterInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const session = await ctx.services.auth.register(input, ctx.client);
-      await ctx.services.accountTokens.sendConfirmation(session.user);
-      return session;
+      const registration = await ctx.services.auth.register(input, ctx.client);
+      await ctx.services.accountTokens.sendConfirmation(registration.user);
+      return signedIn(registration);
     },
   }),
   login: t.field({

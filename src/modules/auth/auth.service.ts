@@ -39,6 +39,15 @@ export type GeoLocation = { country: string | null; region: string | null; city:
 export type RegisterInput = { email: string; password: string; username?: string | null };
 export type LoginInput = { email: string; password: string };
 export type Session = { token: string; user: User };
+/** A new account; `token` is null when it was created inactive (it may sign in once an administrator activates it). */
+export type Registration = { token: string | null; user: User };
+
+/** The session a registration signed in, or `AccountDisabledError` for an account created inactive. */
+export function signedIn(registration: Registration): Session {
+  const { token, user } = registration;
+  if (token === null) throw new AccountDisabledError('The account was created and awaits activation by an administrator');
+  return { token, user };
+}
 
 const ARGON2 = { algorithm: 2 /* argon2id */ } as const;
 /** Verified against when the email is unknown, so a miss costs as much time as a wrong password. */
@@ -171,7 +180,8 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    async register(input: RegisterInput, client: ClientInfo): Promise<Session> {
+    /** Creates the account; signs it in only when it is active (see `signedIn`). */
+    async register(input: RegisterInput, client: ClientInfo): Promise<Registration> {
       const email = normalizeEmail(input.email);
       const username = input.username?.trim() || null;
       const issues: FieldIssue[] = [
@@ -213,8 +223,9 @@ export function createAuthService(deps: AuthServiceDeps) {
               },
             });
             const user = await assignInitialRole(tx, created, defaultRole ?? 'User');
-            // in the same transaction: nobody can change or switch off the account before it exists
-            return { user, token: await insertSession(tx, user.uuid, client) };
+            // in the same transaction: nobody can change or switch off the account before it exists; an account
+            // created inactive gets no session (one would be refused at once)
+            return { user, token: user.isActive ? await insertSession(tx, user.uuid, client) : null };
           });
           log.info({ userUuid: user.uuid }, 'user registered');
           return { token, user };

@@ -109,8 +109,9 @@ builder.mutationFields((t) => ({
     errors: { types: [FileTooLargeError, BucketUnavailableError, InvalidUploadError, UploadConflictError] },
     args: { input: t.arg({ type: UploadFileInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const upload = await input.file.catch(() => {
-        throw new InvalidUploadError('The request carries no file part for input.file');
+      const upload = await input.file.catch((error: unknown) => {
+        // the multipart parser's words ("File missing in the request.", "Malformed part header") name nothing of the server
+        throw new InvalidUploadError(`The request carries no readable file part for input.file: ${(error as Error).message}`);
       });
       const sizeHint = Number(ctx.request.headers.get('content-length') ?? 0) || 0;
       const { file, duplicate } = await ctx.services.files.upload(ctx.viewer, upload, sizeHint);
