@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { processRequest } from 'graphql-upload-minimal';
 import type { ServerContext } from './context.js';
@@ -20,6 +21,16 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number
     chunks.push(chunk);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/**
+ * Yoga's refusal of a body that is not JSON carries the parser's message, which quotes the whole body: the client
+ * would get back all it sent (up to MAX_JSON_BODY_BYTES). The refusal keeps its message, code and status only.
+ */
+function withoutOriginalError(error: unknown): unknown {
+  if (!(error instanceof GraphQLError) || !('originalError' in error.extensions)) return error;
+  const { originalError: _dropped, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }
 
 /**
@@ -46,17 +57,21 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
     onRequestParse({ request, serverContext, requestParser, setRequestParser, endResponse, fetchAPI }) {
       if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) {
         const length = request.headers.get('content-length');
-        if (length !== null) {
-          // node:http delivers exactly Content-Length bytes: the header alone decides
-          if (Number(length) > MAX_JSON_BODY_BYTES) endResponse(tooLarge());
-          return;
-        }
-        // a body without a length (chunked) is counted as it is read
-        if (!requestParser || !request.body) return;
+        // node:http delivers exactly Content-Length bytes: the header alone decides
+        if (length !== null && Number(length) > MAX_JSON_BODY_BYTES) return endResponse(tooLarge());
+        if (!requestParser) return;
         setRequestParser(async (req) => {
-          const body = await readAtMost(req.body, MAX_JSON_BODY_BYTES);
-          if (!body) return tooLarge();
-          return requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body }));
+          if (length === null && req.body) {
+            // a body without a length (chunked) is counted as it is read
+            const body = await readAtMost(req.body, MAX_JSON_BODY_BYTES);
+            if (!body) return tooLarge();
+            req = new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body });
+          }
+          try {
+            return await requestParser(req);
+          } catch (error) {
+            throw withoutOriginalError(error);
+          }
         });
         return;
       }

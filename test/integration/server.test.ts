@@ -131,6 +131,26 @@ describe.each(backends)('server on %s', (_name, open) => {
     expect((await execute(app, MeDocument, {}, owner.headers)).data?.me?.uuid).toBe(owner.uuid);
   });
 
+  test('a body that is not JSON is a short BAD_REQUEST that quotes none of it, with or without a Content-Length', async () => {
+    const notJson = `{${'x'.repeat(1024 * 1024)}`;
+    const sent = [
+      { body: notJson, headers: { 'content-length': String(notJson.length) } },
+      { body: new Blob([notJson]).stream(), headers: {} }, // chunked
+    ];
+    for (const { body, headers } of sent) {
+      const response = await app.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...owner.headers, ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(text.length).toBeLessThan(500);
+      expect(JSON.parse(text)).toEqual({ errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+    }
+  });
+
   test('GraphiQL is served to browsers', async () => {
     const response = await app.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
