@@ -356,6 +356,19 @@ describe.each(backends)('file serving on %s', (_name, open) => {
     }
   });
 
+  test('File.url refuses a lifetime outside 1 s to a year instead of changing it', async () => {
+    for (const expires of [0, -5, 31_536_001, 2_147_483_647]) {
+      const result = await execute(app, UrlDocument, { uuid: file.uuid, expires }, alice.headers);
+      expect(result.errors?.[0], String(expires)).toMatchObject({
+        message: 'expiresInSeconds must be 1 to 31536000 (a year)',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(result.data?.file ?? null).toBeNull();
+    }
+    const year = await execute(app, UrlDocument, { uuid: file.uuid, expires: 31_536_000 }, alice.headers);
+    expect(await statusOf(pathOf(year.data!.file!.url))).toBe(200);
+  });
+
   test('File.url refuses a variant name no file URL can carry', async () => {
     for (const variant of ['', 'v'.repeat(101), 'é'.repeat(17), '\u0000', 'thumb\n', '.', '..']) {
       const result = await execute(app, UrlDocument, { uuid: file.uuid, variant }, alice.headers);

@@ -183,6 +183,11 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
       const text = await upload(app, user, 'notes.txt', 'text/plain', Buffer.from('just text\n'));
       expect(await dziUrlOf(image)).toMatch(new RegExp(`^http://localhost:4000/files/${image}/dzi/[A-Za-z0-9_-]+/${image}\\.dzi$`));
       expect(await dziUrlOf(text)).toBeNull();
+      // a lifetime outside 1 s to a year is refused, not changed (for any file)
+      for (const uuid of [image, text]) {
+        const refused = await execute(app, FileDocument, { uuid, expiresInSeconds: 0 }, user.headers);
+        expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      }
     });
 
     test('the manifest, then the whole pyramid on the first tile request, lazily, with the right sizes and pixels', async () => {

@@ -3,9 +3,18 @@ import { builder } from '../../graphql/builder.js';
 import { escapeLike } from '../../util/text.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES } from './domain/classify.js';
-import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
+import { isUrlLifetime, isUrlVariant, MAX_URL_LIFETIME_SECONDS, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
 
 const FILE_STATUSES: readonly string[] = ['processing', 'active', 'failed', 'trashed'];
+
+/** When a URL asked for with `expiresInSeconds` stops working (null: never); out of range is BAD_USER_INPUT. */
+export function urlExpiresAt(expiresInSeconds: number | null | undefined): Date | null {
+  if (expiresInSeconds == null) return null;
+  if (!isUrlLifetime(expiresInSeconds)) {
+    throw new GraphQLError(`expiresInSeconds must be 1 to ${MAX_URL_LIFETIME_SECONDS} (a year)`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return new Date(Date.now() + expiresInSeconds * 1000);
+}
 
 /** A filter value no file can have is the caller's mistake (BAD_USER_INPUT), not an empty page. */
 function checkOneOf(name: string, value: string | null | undefined, allowed: readonly string[]) {
@@ -121,12 +130,12 @@ builder.prismaNode('File', {
       },
       resolve: (file, { variant, expiresInSeconds }, ctx) => {
         if (!isUrlVariant(variant ?? 'original')) {
-          throw new GraphQLError(`variant must be 1 to ${MAX_VARIANT_PATH_CHARS} characters once URL-encoded`, {
-            extensions: { code: 'BAD_USER_INPUT' },
-          });
+          throw new GraphQLError(
+            `variant must be 1 to ${MAX_VARIANT_PATH_CHARS} characters once URL-encoded, without control characters, and not . or ..`,
+            { extensions: { code: 'BAD_USER_INPUT' } },
+          );
         }
-        const seconds = expiresInSeconds == null ? null : Math.min(Math.max(expiresInSeconds, 1), 31_536_000);
-        return ctx.services.fileUrls.url(file.uuid, variant ?? 'original', seconds ? new Date(Date.now() + seconds * 1000) : null);
+        return ctx.services.fileUrls.url(file.uuid, variant ?? 'original', urlExpiresAt(expiresInSeconds));
       },
     }),
     copies: t.int({

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { urlExpiresAt } from '../files/file.graphql.js';
 import { manifestName } from './domain/dzi.js';
 import { DZI_VARIANT } from './tile-http.js';
 import { TILE_SETTING } from './tile.service.js';
@@ -16,9 +17,9 @@ builder.prismaObjectField('File', 'dziUrl', (t) =>
     args: { expiresInSeconds: t.arg.int({ description: '1 s to 1 year; omitted: no expiry.' }) },
     select: { uuid: true, mimeType: true, systemManaged: true },
     resolve: async (file, { expiresInSeconds }, ctx) => {
+      const expiresAt = urlExpiresAt(expiresInSeconds);
       if (!isTileable(file) || !(await ctx.services.settings.getBoolean(TILE_SETTING))) return null;
-      const seconds = expiresInSeconds == null ? null : Math.min(Math.max(expiresInSeconds, 1), 31_536_000);
-      const base = ctx.services.fileUrls.url(file.uuid, DZI_VARIANT, seconds ? new Date(Date.now() + seconds * 1000) : null);
+      const base = ctx.services.fileUrls.url(file.uuid, DZI_VARIANT, expiresAt);
       return `${base}/${manifestName(file.uuid.toLowerCase())}`;
     },
   }),

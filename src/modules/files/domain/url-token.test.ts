@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { fileUrlPath, isUrlVariant, MAX_VARIANT_PATH_CHARS, signUrlToken, verifyUrlToken } from './url-token.js';
+import {
+  fileUrlPath,
+  isUrlLifetime,
+  isUrlVariant,
+  MAX_URL_LIFETIME_SECONDS,
+  MAX_VARIANT_PATH_CHARS,
+  signUrlToken,
+  verifyUrlToken,
+} from './url-token.js';
 
 const SECRET = 'a-server-secret-of-at-least-32-bytes!!';
 const OTHER_SECRET = 'another-server-secret-32-bytes-long!!!';
@@ -122,4 +130,18 @@ describe('isUrlVariant', () => {
     ['...', true],
     ['.thumb', true],
   ])('%j → %s', (variant, expected) => expect(isUrlVariant(variant)).toBe(expected));
+});
+
+describe('isUrlLifetime', () => {
+  test.each([
+    [1, true],
+    [3600, true],
+    [MAX_URL_LIFETIME_SECONDS, true],
+    [MAX_URL_LIFETIME_SECONDS + 1, false],
+    [0, false],
+    [-5, false],
+    [1.5, false],
+    [Number.NaN, false],
+    [2_147_483_647, false],
+  ])('%d → %s', (seconds, expected) => expect(isUrlLifetime(seconds)).toBe(expected));
 });

@@ -107,6 +107,14 @@ export function isUrlVariant(variant: string): boolean {
   }
 }
 
+/** Longest lifetime a URL may be signed for: a year. */
+export const MAX_URL_LIFETIME_SECONDS = 31_536_000;
+
+/** Whether `seconds` is a lifetime a URL may be signed for: a whole number from 1 to MAX_URL_LIFETIME_SECONDS. */
+export function isUrlLifetime(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= MAX_URL_LIFETIME_SECONDS;
+}
+
 /** The path of a file URL (uuid lower-cased, variant percent-encoded). */
 export function fileUrlPath(fileUuid: string, variant: string, token: string): string {
   return `/files/${fileUuid.toLowerCase()}/${encodeURIComponent(variant)}/${token}`;
