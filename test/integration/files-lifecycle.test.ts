@@ -177,9 +177,11 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
       expect(mine.map((f) => f.uuid)).not.toContain(carolFile.uuid);
     });
 
-    test("a user's userUuid filter cannot reach another user's files", async () => {
-      const attempt = await list(carol, { userUuid: alice.uuid });
-      expect(attempt.map((f) => f.uuid)).toEqual([carolFile.uuid]);
+    test("a user's userUuid filter cannot reach another user's files: refused (not answered with their own); their own uuid is fine", async () => {
+      const attempt = await execute(app, FilesDocument, { first: 100, userUuid: alice.uuid }, carol.headers);
+      expect(attempt.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(attempt.data?.files ?? null).toBeNull();
+      expect((await list(carol, { userUuid: carol.uuid })).map((f) => f.uuid)).toEqual([carolFile.uuid]);
     });
 
     test.each<['admin' | 'owner']>([['admin'], ['owner']])('an %s sees every user\'s files and may filter by user', async (who) => {

@@ -177,7 +177,7 @@ builder.queryFields((t) => ({
     cursor: 'uuid',
     description: "The viewer's files, newest first. Admins see every user's and may filter by user.",
     args: {
-      userUuid: t.arg({ type: 'UUID', description: 'Admins only: one user\'s files.' }),
+      userUuid: t.arg({ type: 'UUID', description: 'One user\'s files: admins any user, others only themselves (FORBIDDEN otherwise).' }),
       fileType: t.arg.string({ description: 'image, video, audio, document, archive or other.' }),
       status: t.arg.string({ description: 'processing, active, failed or trashed (default: all but trashed).' }),
       search: t.arg.string({ description: 'Case-insensitive match on the original file name.' }),
@@ -185,6 +185,10 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) => {
       checkOneOf('fileType', args.fileType, FILE_TYPES);
       checkOneOf('status', args.status, FILE_STATUSES);
+      // another user's files are for admins: asking for them is refused, not answered with the viewer's own
+      if (!ctx.viewer.isAdmin && args.userUuid != null && args.userUuid !== ctx.viewer.uuid) {
+        throw new GraphQLError('Not allowed', { extensions: { code: 'FORBIDDEN' } });
+      }
       return ctx.db.file.findMany({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
