@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app.js';
+import { openPostgres } from '../../src/db/database.js';
 import { LATEST_VERSION } from '../../src/db/migrations/runner.js';
 import { MAX_JSON_BODY_BYTES } from '../../src/graphql/uploads.js';
 import { graphql } from '../gql/index.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { createTestApp, signUp, silentLog, testConfig, type TestUser } from '../helpers/accounts.js';
 import { execute } from '../helpers/execute.js';
 
 const CONTRACT_TYPES = ['User', 'Role', 'Setting', 'Bucket', 'File', 'FileInstance', 'FileLocation', 'StorageDimension',
@@ -60,6 +61,18 @@ describe.each(backends)('server on %s', (_name, open) => {
     const ready = await app.fetch('http://localhost/readyz');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', version: LATEST_VERSION, latest: LATEST_VERSION });
+  });
+
+  test('/readyz: a database that cannot be reached is "database unreachable" (503), not "migrations pending"', async () => {
+    const down = await openPostgres('postgres://127.0.0.1:1/nothing', 1, { prefix: 'public' });
+    try {
+      const cut = createApp({ db: down, log: silentLog, config: testConfig(), services: app.services });
+      const ready = await cut.fetch('http://localhost/readyz');
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'database unreachable' });
+    } finally {
+      await down.close();
+    }
   });
 
   test('introspection lists every contract type, with uuid and a Relay id, and the Error interface', async () => {

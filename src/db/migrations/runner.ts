@@ -42,13 +42,17 @@ async function readVersion(db: SqlRunner, prefix: string): Promise<number> {
   return parsed;
 }
 
-/** Installed version for runtime checks (readiness, status): never throws for a missing table or odd comment; returns 0. */
+/**
+ * Installed version for runtime checks (readiness, status): 0 for a missing table or an odd comment; a database that
+ * cannot be asked still throws (readiness tells the two apart).
+ */
 export async function migratedVersion(db: SqlRunner, prefix = DEFAULT_PREFIX): Promise<number> {
   validatePrefix(prefix);
   try {
     return await readVersion(db, prefix);
-  } catch {
-    return 0;
+  } catch (error) {
+    if (error instanceof MigrationStateError) return 0;
+    throw error;
   }
 }
 

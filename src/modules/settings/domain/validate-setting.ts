@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../../../graphql/errors.js';
-import { isPrivilegedRole } from '../../roles/domain/role-rules.js';
+import { roleNameKey } from '../../roles/domain/role-input.js';
+import { ADMIN_ROLE, OWNER_ROLE } from '../../roles/domain/role-rules.js';
 import { SETTING_DEFAULTS } from './defaults.js';
 import { normalizeTimezone } from './timezone.js';
 import { isStorableText } from '../../../util/text.js';
@@ -75,6 +76,8 @@ export function valueRuleFor(key: string): ValueRule {
   return { kind: 'text' };
 }
 
+const PRIVILEGED_KEYS = [OWNER_ROLE, ADMIN_ROLE].map(roleNameKey);
+
 function ruleIssue(rule: ValueRule, value: string): string | null {
   switch (rule.kind) {
     case 'text':
@@ -90,7 +93,10 @@ function ruleIssue(rule: ValueRule, value: string): string | null {
     case 'timezone':
       return normalizeTimezone(value) ? null : 'must be a UTC offset from -12 to +14 (e.g. "0", "5.5", "-03:30") or an IANA zone';
     case 'defaultRole':
-      return isPrivilegedRole(value) ? 'must name a role other than Owner and Admin (new accounts get it)' : null;
+      // role names compare in any case: `owner` is the Owner role's name too
+      return PRIVILEGED_KEYS.includes(roleNameKey(value))
+        ? 'must name a role other than Owner and Admin (new accounts get it)'
+        : null;
   }
 }
 
@@ -145,7 +151,8 @@ function jsonIssue(root: JsonObject): string | null {
 function validateJson(key: string, value: unknown): FieldIssue[] {
   const path = 'valueJson';
   if (!isPlainObject(value)) return [{ path, message: 'must be a JSON object' }];
-  if (valueRuleFor(key).kind !== 'text') return [{ path, message: 'this key holds a string; use value' }];
+  // every known key holds a string (a JSON title would read as no title at all)
+  if (key in EXPLICIT_RULES || key in SETTING_DEFAULTS) return [{ path, message: 'this key holds a string; use value' }];
   const issue = jsonIssue(value);
   return issue ? [{ path, message: issue }] : [];
 }
