@@ -253,6 +253,14 @@ describe.each(backends)('entities on %s', (_name, open) => {
     expect((await execute(app, OneEntity, { name: draft }, user.headers)).data?.entity).toBeNull();
     expect((await execute(app, OneEntity, { name: draft }, editor.headers)).data?.entity).toMatchObject({ name: draft, status: 'draft' });
     expect((await execute(app, ListEntities, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // a status no entity can have is the caller's mistake, for readers and managers alike
+    for (const headers of [user.headers, admin.headers]) {
+      const bogus = await execute(app, ListEntities, { status: 'bogus' }, headers);
+      expect(bogus.errors?.[0]).toMatchObject({
+        message: 'status must be one of: draft, published, archived',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
   });
 
   test('reorderEntities puts the listed entities first and keeps the rest in order', async () => {

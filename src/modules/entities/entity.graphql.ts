@@ -2,8 +2,9 @@ import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
 import type { Context, Viewer } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
-import { NotFoundError, ValidationError } from '../../graphql/errors.js';
+import { checkOneOf, NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { selectingSomething } from '../../graphql/query.js';
+import { STATUSES } from './domain/entity-input.js';
 import type { FieldChanges } from './domain/field-changes.js';
 import { FIELD_TYPES, parseStoredFields, type FieldDefinition } from './domain/field-types.js';
 import { EntitiesDisabledError, EntityLimitReachedError } from './entity.errors.js';
@@ -175,6 +176,7 @@ builder.queryFields((t) => ({
     description: 'Entities by position. Holders of the `entities` permission see every status; others only published ones.',
     args: { status: t.arg.string({ description: 'draft, published or archived.' }) },
     resolve: async (query, _root, args, ctx) => {
+      checkOneOf('status', args.status, STATUSES);
       await assertEntitiesQueryable(ctx);
       const manager = ctx.services.entities.canManage(ctx.viewer);
       if (!manager && args.status && args.status !== 'published') return [];

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
+import { checkOneOf } from '../../graphql/errors.js';
 import { escapeLike } from '../../util/text.js';
 import { selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES } from './domain/classify.js';
@@ -14,13 +15,6 @@ export function urlExpiresAt(expiresInSeconds: number | null | undefined): Date 
     throw new GraphQLError(`expiresInSeconds must be 1 to ${MAX_URL_LIFETIME_SECONDS} (a year)`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   return new Date(Date.now() + expiresInSeconds * 1000);
-}
-
-/** A filter value no file can have is the caller's mistake (BAD_USER_INPUT), not an empty page. */
-function checkOneOf(name: string, value: string | null | undefined, allowed: readonly string[]) {
-  if (value != null && !allowed.includes(value)) {
-    throw new GraphQLError(`${name} must be one of: ${allowed.join(', ')}`, { extensions: { code: 'BAD_USER_INPUT' } });
-  }
 }
 
 
