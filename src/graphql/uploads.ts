@@ -11,14 +11,21 @@ export const MAX_JSON_BODY_BYTES = 25_000_000;
 
 const tooLarge = () => new Response('Request body too large\n', { status: 413 });
 
-/** The whole body, or null (reading stopped) once it is longer than `limit` bytes. */
-async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+/**
+ * The whole body, or null once it is longer than `limit` bytes. Reading then stops without cancelling the body:
+ * cancelling would reset the connection before the client reads its 413; node:http discards the rest instead.
+ */
+async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of (body ?? []) as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > limit) return null;
-    chunks.push(chunk);
+  const reader = body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    total += read.value.byteLength;
+    if (total > limit) {
+      reader.releaseLock();
+      return null;
+    }
+    chunks.push(read.value);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
 }

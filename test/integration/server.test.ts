@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -9,6 +10,7 @@ import { graphql } from '../gql/index.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { createTestApp, signUp, silentLog, testConfig, type TestUser } from '../helpers/accounts.js';
 import { execute } from '../helpers/execute.js';
+import { startHttpServer } from '../helpers/upload.js';
 
 const CONTRACT_TYPES = ['User', 'Role', 'Setting', 'Bucket', 'File', 'FileInstance', 'FileLocation', 'StorageDimension',
   'Entity', 'EntityData', 'Comment', 'CommentMedia'];
@@ -142,6 +144,36 @@ describe.each(backends)('server on %s', (_name, open) => {
     const declared = await post(JSON.stringify({ query: '{ me { uuid } }' }), { 'content-length': String(MAX_JSON_BODY_BYTES + 1) });
     expect(declared.status).toBe(413);
     expect((await execute(app, MeDocument, {}, owner.headers)).data?.me?.uuid).toBe(owner.uuid);
+  });
+
+  test('over a socket, a chunked JSON body past the limit gets its 413 (the connection is not reset under the client)', async () => {
+    const server = await startHttpServer(app);
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        const req = httpRequest(`${server.origin}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...owner.headers },
+        });
+        let answered = false;
+        req.on('response', (res) => {
+          answered = true;
+          res.resume();
+          resolve(`HTTP ${res.statusCode}`);
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code}`));
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        void (async () => {
+          req.write('{"query":"{ me { uuid } }"');
+          for (let sent = 0; !answered && sent < 2 * MAX_JSON_BODY_BYTES; sent += chunk.length) {
+            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+          }
+          if (!answered) req.end('}');
+        })();
+      });
+      expect(answer).toBe('HTTP 413');
+    } finally {
+      await server.close();
+    }
   });
 
   test('a body that is not JSON is a short BAD_REQUEST that quotes none of it, with or without a Content-Length', async () => {
