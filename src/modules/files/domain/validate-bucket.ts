@@ -80,7 +80,7 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
     issues.push({ path: 'priority', message: 'must be a whole number ≥ 0' });
   }
   if (input.maxSizeMb != null && (!Number.isSafeInteger(input.maxSizeMb) || input.maxSizeMb <= 0)) {
-    issues.push({ path: 'maxSizeMb', message: 'must be a whole number > 0' });
+    issues.push({ path: 'maxSizeMb', message: `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}` });
   }
   if (input.cdnUrl && !isHttpUrl(input.cdnUrl)) {
     issues.push({ path: 'cdnUrl', message: 'must be an http(s) URL' });
