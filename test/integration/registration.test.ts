@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, signUp, uniqueEmail } from '../helpers/accounts.js';
@@ -208,6 +208,14 @@ describe.each(backends)('registration on %s', (_name, open) => {
     const csv = join(dir, 'ranges.csv');
     await writeFile(csv, 'start_ip,end_ip,country,region,city\n203.0.113.0,203.0.113.255,ee,Harju,Tallinn\n2001:db8::,2001:db8::ffff,DE,Berlin,Berlin\n');
     const geoApp = createTestApp(backend, { env: { GEOIP_CSV_PATH: csv } });
+    // the ranges alone locate nobody: setting track_registration_geolocation (default "false") switches it on
+    const untracked = await execute(geoApp, Register, { input: { email: uniqueEmail('geo'), password: 'long enough 1' } }, { 'x-forwarded-for': '203.0.113.9' });
+    if (untracked.data?.register.__typename !== 'MutationRegisterSuccess') throw new Error(JSON.stringify(untracked));
+    expect(untracked.data.register.data.user).toMatchObject({ registrationCountry: null, registrationRegion: null, registrationCity: null });
+    await geoApp.services.settings.update({ key: 'track_registration_geolocation', value: 'true' });
+    onTestFinished(async () => {
+      await geoApp.services.settings.remove('track_registration_geolocation');
+    });
     const located = await execute(geoApp, Register, { input: { email: uniqueEmail('geo'), password: 'long enough 1' } }, { 'x-forwarded-for': '203.0.113.9' });
     if (located.data?.register.__typename !== 'MutationRegisterSuccess') throw new Error(JSON.stringify(located));
     expect(located.data.register.data.user).toMatchObject({ registrationCountry: 'EE', registrationRegion: 'Harju', registrationCity: 'Tallinn' });

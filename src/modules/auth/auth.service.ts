@@ -293,7 +293,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   };
 
   async function lookupGeo(ip: string | null): Promise<GeoLocation | null> {
-    if (!ip || !deps.geo) return null;
+    if (!ip || !deps.geo || !(await settings.getBoolean('track_registration_geolocation'))) return null;
     try {
       return await deps.geo.lookup(ip);
     } catch (error) {
