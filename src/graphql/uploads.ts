@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { processRequest } from 'graphql-upload-minimal';
 import type { ServerContext } from './context.js';
+import { unsafeMapPath } from './multipart-map.js';
 
 /** Largest non-multipart request body (JSON operations); uploads are limited by setting instead. */
 export const MAX_JSON_BODY_BYTES = 25_000_000;
@@ -41,15 +42,27 @@ function withoutOriginalError(error: unknown): unknown {
 }
 
 /**
- * graphql-upload-minimal listens for its parser's first error only, then destroys the parser, which emits a second one
- * ("Unexpected end of form") when the form was cut short, e.g. by a part header busboy cannot read. Unheard, that one
- * would end the process. The request has already failed with the first error, so later ones are dropped here.
+ * Two guards on the multipart parser graphql-upload-minimal pipes the request into:
+ * - It listens for the parser's first error only, then destroys the parser, which emits a second one ("Unexpected end
+ *   of form") when the form was cut short, e.g. by a part header busboy cannot read. Unheard, that one would end the
+ *   process. The request has already failed with the first error, so later ones are dropped.
+ * - A `map` with a path outside the operations (see unsafeMapPath) fails the request before the library follows it.
  */
-function hearEveryParserError(source: IncomingMessage): void {
+function guardParser(source: IncomingMessage): void {
   const pipe = source.pipe.bind(source);
-  source.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
-    destination.on('error', () => undefined);
-    return pipe(destination, options);
+  source.pipe = ((parser: NodeJS.WritableStream, options?: { end?: boolean }) => {
+    parser.on('error', () => undefined);
+    let operations: string | undefined;
+    const emit = parser.emit.bind(parser);
+    parser.emit = (event: string | symbol, ...args: unknown[]) => {
+      if (event === 'field' && args[0] === 'operations') operations = String(args[1]);
+      if (event === 'field' && args[0] === 'map') {
+        const unsafe = unsafeMapPath(operations, String(args[1]));
+        if (unsafe !== null) return emit('error', new Error(`The map path "${unsafe.slice(0, 100)}" is not in the operations`));
+      }
+      return emit(event, ...args);
+    };
+    return pipe(parser, options);
   }) as typeof source.pipe;
 }
 
@@ -92,7 +105,7 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
         // boundary after it is case-sensitive and stays as sent
         const contentType = source.headers['content-type'];
         if (contentType) source.headers['content-type'] = contentType.replace(/^[^;]*/, (type) => type.trim().toLowerCase());
-        hearEveryParserError(source);
+        guardParser(source);
         try {
           // the response is only watched for "close"; an emitter stands in when there is no node response
           const params = await processRequest(source, new EventEmitter() as unknown as ServerResponse, { maxFiles: opts.maxFiles });

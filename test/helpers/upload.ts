@@ -171,6 +171,21 @@ export async function startHttpServer(app: App): Promise<TestHttpServer> {
 
 export type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
 
+/** POSTs `body` as it is to `/graphql` over a socket (hand-made multipart bodies, any bytes in them). */
+export function postRawBody(origin: string, body: Buffer, headers: Record<string, string>): Promise<HttpResult> {
+  return new Promise<HttpResult>((resolve, reject) => {
+    const req = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * POSTs a streamed multipart upload over a real socket: the operations, then the file bytes from `chunks` as they
  * are produced (backpressure respected), then the closing boundary. `size` known: Content-Length is sent; else the

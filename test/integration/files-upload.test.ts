@@ -22,6 +22,7 @@ import {
   multipartFrame,
   pathOf,
   PNG_1X1,
+  postRawBody,
   postStreamedUpload,
   sha256,
   startHttpServer,
@@ -402,16 +403,8 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
         expect(head.equals(frame.head), label).toBe(false);
         const body = Buffer.concat([head, Buffer.from(`hostile ${randomUUID()}`), frame.tail]);
         const headers = { ...alice.headers, accept: 'application/json', 'content-type': frame.contentType };
-        const overSocket = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-          const req = httpRequest(`${server.origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
-          req.on('error', reject);
-          req.on('response', (res) => {
-            let text = '';
-            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-          });
-          req.end(body);
-        });
+        const reply = await postRawBody(server.origin, body, headers);
+        const overSocket = { status: reply.status, text: reply.body.toString() };
         // the parser fails on the file part, after operations and map were read: the upload is refused, typed
         const refused = {
           __typename: 'InvalidUploadError',
@@ -438,6 +431,40 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
     } finally {
       await server.close();
       uncaught.dispose();
+    }
+  });
+
+  test('a map path through inherited properties (variables.toString.call) is refused and reaches nothing outside the request', async () => {
+    const rowsBefore = await rowCounts(db);
+    const server = await startHttpServer(app);
+    try {
+      for (const path of ['variables.toString.call', 'variables.hasOwnProperty.call', 'variables.input.constructor.name']) {
+        const frame = multipartFrame(uploadOperations(UploadDocument), { name: 'proto.bin' });
+        const head = Buffer.from(frame.head.toString('latin1').replace(JSON.stringify({ 0: ['variables.input.file'] }), JSON.stringify({ 0: [path] })), 'latin1');
+        expect(head.equals(frame.head), path).toBe(false);
+        const body = Buffer.concat([head, Buffer.from(`proto ${randomUUID()}`), frame.tail]);
+        const headers = { ...alice.headers, accept: 'application/json', 'content-type': frame.contentType };
+        const inProcess = await app.fetch('http://localhost/graphql', { method: 'POST', headers, body });
+        expect(inProcess.status, path).toBe(400);
+        expect(((await inProcess.json()) as { errors: Array<{ message: string }> }).errors[0]?.message, path).toBe(
+          `Malformed multipart request: The map path "${path}" is not in the operations`,
+        );
+        const overSocket = await postRawBody(server.origin, body, headers);
+        expect(overSocket.status, path).toBe(400);
+      }
+      // nothing was written onto the built-in prototypes this process (and the server) shares
+      expect(typeof Object.prototype.toString.call).toBe('function');
+      expect(typeof Object.prototype.hasOwnProperty.call).toBe('function');
+      expect(await rowCounts(db)).toEqual(rowsBefore);
+      const after = await postStreamedUpload(
+        server.origin,
+        UploadDocument,
+        { name: 'after proto.bin', chunks: [Buffer.from(`after proto ${randomUUID()}`)] },
+        alice.headers,
+      );
+      expect(JSON.parse(after.body.toString()).data.uploadFile.__typename).toBe('MutationUploadFileSuccess');
+    } finally {
+      await server.close();
     }
   });
 
