@@ -9,7 +9,7 @@ import { useQueryLimits } from './graphql/query-limits.js';
 import { useStorableText } from './graphql/text-inputs.js';
 import { getSchema } from './graphql/schema.js';
 import { useGraphQLUploads } from './graphql/uploads.js';
-import type { Logger } from './logger.js';
+import { yogaLogger, type Logger } from './logger.js';
 import { useFileServing } from './modules/files/file-http.js';
 import { useTileServing } from './modules/tiles/tile-http.js';
 import { createServices, type Services } from './services.js';
@@ -58,12 +58,7 @@ export function createApp(deps: AppDeps): App {
     graphqlEndpoint: '/graphql',
     graphiql: config.env !== 'production',
     landingPage: false,
-    logging: {
-      debug: (...args) => log.debug(args),
-      info: (...args) => log.info(args),
-      warn: (...args) => log.warn(args),
-      error: (...args) => log.error(args),
-    },
+    logging: yogaLogger(log),
     context: createContextFactory({
       db: deps.db.prisma,
       log,

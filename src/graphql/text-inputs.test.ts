@@ -16,6 +16,11 @@ describe('unstorableTextAt', () => {
     expect(unstorableTextAt(variables)).toBe(at);
   });
 
+  test('only the named (declared) variables are walked', () => {
+    expect(unstorableTextAt({ declared: 'ok', other: 'a\u0000' }, ['declared'])).toBeNull();
+    expect(unstorableTextAt({ declared: 'a\u0000', other: 'ok' }, ['declared'])).toBe('$declared');
+  });
+
   test('a value nested 100,000 levels deep is walked without recursion', () => {
     let value: unknown = 'a\u0000';
     for (let i = 0; i < 100_000; i++) value = [value];

@@ -7,8 +7,12 @@ import { processRequest } from 'graphql-upload-minimal';
 import type { ServerContext } from './context.js';
 import { unsafeMapPath } from './multipart-map.js';
 
-/** Largest non-multipart request body (JSON operations); uploads are limited by setting instead. */
-export const MAX_JSON_BODY_BYTES = 25_000_000;
+/**
+ * Largest non-multipart request body (JSON operations); uploads are limited by setting instead. The largest input (an
+ * entity entry's 512 KiB of data) fits with room to spare; parsing this much JSON, however nested, takes about a
+ * quarter of a second (25 MB took seconds and gigabytes, with the event loop blocked).
+ */
+export const MAX_JSON_BODY_BYTES = 2_000_000;
 
 const tooLarge = () => new Response('Request body too large\n', { status: 413 });
 
@@ -32,11 +36,16 @@ async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Prom
 }
 
 /**
- * Yoga's refusal of a body that is not JSON carries the parser's message, which quotes the whole body: the client
- * would get back all it sent (up to MAX_JSON_BODY_BYTES). The refusal keeps its message, code and status only.
+ * A request the parser refused is the client's error. Yoga's refusal of a body that is not JSON carries the parser's
+ * message, which quotes the whole body (the client would get back all it sent): it keeps its message, code and status
+ * only. Its GET parser lets a JSON error in `variables` or `extensions` through as is (an unexpected error, 500): that
+ * becomes a 400 too.
  */
-function withoutOriginalError(error: unknown): unknown {
-  if (!(error instanceof GraphQLError) || !('originalError' in error.extensions)) return error;
+function asRequestError(error: unknown): GraphQLError {
+  if (!(error instanceof GraphQLError)) {
+    return new GraphQLError('Malformed request parameters', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+  }
+  if (!('originalError' in error.extensions)) return error;
   const { originalError: _dropped, ...extensions } = error.extensions;
   return new GraphQLError(error.message, { extensions });
 }
@@ -90,7 +99,7 @@ export function useGraphQLUploads(opts: { maxFiles: number }): Plugin<Record<str
           try {
             return await requestParser(req);
           } catch (error) {
-            throw withoutOriginalError(error);
+            throw asRequestError(error);
           }
         });
         return;

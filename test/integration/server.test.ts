@@ -136,7 +136,7 @@ describe.each(backends)('server on %s', (_name, open) => {
         body,
         duplex: 'half',
       } as RequestInit);
-    const small = await post(chunked(2 * 1024 * 1024));
+    const small = await post(chunked(MAX_JSON_BODY_BYTES - 1000));
     expect(small.status).toBe(200);
     expect(((await small.json()) as { data: { me: { uuid: string } } }).data.me.uuid).toBe(owner.uuid);
     const big = await post(chunked(MAX_JSON_BODY_BYTES + 1));
@@ -173,6 +173,18 @@ describe.each(backends)('server on %s', (_name, open) => {
       expect(answer).toBe('HTTP 413');
     } finally {
       await server.close();
+    }
+  });
+
+  test('GET with variables or extensions that are not JSON is a BAD_REQUEST (400), not an unexpected error', async () => {
+    for (const param of ['variables=%7B', 'extensions=%7Bx']) {
+      const response = await app.fetch(`http://localhost/graphql?query=%7B__typename%7D&${param}`, {
+        headers: { accept: 'application/graphql-response+json' },
+      });
+      expect(response.status, param).toBe(400);
+      expect(await response.json(), param).toEqual({
+        errors: [{ message: 'Malformed request parameters', extensions: { code: 'BAD_REQUEST' } }],
+      });
     }
   });
 
