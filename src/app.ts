@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
@@ -102,4 +103,19 @@ export function createApp(deps: AppDeps): App {
     ],
   });
   return Object.assign(yoga, { services });
+}
+
+/**
+ * The node:http handler of the app. A request whose Host header and target make no URL is answered 400 here: the
+ * Fetch adapter would answer it 500 with its stack trace.
+ */
+export function nodeHandler(app: App): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`)) {
+      const body = 'Bad request\n';
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, connection: 'close' }).end(body);
+      return;
+    }
+    void app(req, res);
+  };
 }

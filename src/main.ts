@@ -1,5 +1,5 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { createApp } from './app.js';
+import { createApp, nodeHandler } from './app.js';
 import { jobDefinitions as jobDefinitionsFor } from './jobs/jobs.js';
 import { openRuntime } from './runtime.js';
 
@@ -10,6 +10,7 @@ await queue.start();
 await queue.register(jobDefinitionsFor(services), config.jobsInProcess);
 
 const app = createApp({ db, log, config, services });
+const handle = nodeHandler(app);
 let stopping = false;
 /** Responses not yet finished: told to close their connection once shutdown begins. */
 const unfinished = new Set<ServerResponse>();
@@ -21,7 +22,7 @@ const server = createServer((req, res) => {
     if (stopping) setImmediate(() => server.closeIdleConnections());
   });
   if (stopping) res.setHeader('connection', 'close');
-  void app(req, res);
+  handle(req, res);
 });
 // an upload takes as long as its bytes take to arrive (Node cuts a request not received within 5 minutes by default);
 // a connection where nothing moves either way for 10 minutes is closed

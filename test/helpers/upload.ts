@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { print, type ExecutionResult } from 'graphql';
-import type { App } from '../../src/app.js';
+import { nodeHandler, type App } from '../../src/app.js';
 
 /**
  * GraphQL multipart requests (https://github.com/jaydenseric/graphql-multipart-request-spec) for upload tests:
@@ -144,7 +144,7 @@ export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).di
 export type TestHttpServer = { origin: string; port: number; server: Server; clientErrors: string[]; close(): Promise<void> };
 
 export async function startHttpServer(app: App): Promise<TestHttpServer> {
-  const server = createServer(app);
+  const server = createServer(nodeHandler(app));
   const clientErrors: string[] = [];
   server.on('clientError', (error: Error & { code?: string }, socket) => {
     clientErrors.push(`${error.code ?? 'ERR'}: ${error.message}`);

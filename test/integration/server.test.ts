@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -171,6 +172,29 @@ describe.each(backends)('server on %s', (_name, open) => {
         })();
       });
       expect(answer).toBe('HTTP 413');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a Host header that makes no URL is a plain 400 (no stack trace), and the server keeps serving', async () => {
+    const server = await startHttpServer(app);
+    try {
+      for (const host of ['a b', '[::1', '%%%']) {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = connect(server.port, '127.0.0.1', () => {
+            socket.end(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+          });
+          let text = '';
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        expect(answer.split('\r\n')[0], host).toBe('HTTP/1.1 400 Bad Request');
+        expect(answer, host).toMatch(/\r\n\r\nBad request\n$/);
+      }
+      const healthy = await fetch(`${server.origin}/healthz`);
+      expect(healthy.status).toBe(200);
     } finally {
       await server.close();
     }
