@@ -23,6 +23,11 @@ describe('yogaLogger', () => {
     expect((line!.err as { stack: string }).stack).toContain('SyntaxError: Unexpected token');
   });
 
+  test('an error after a message is kept under err', () => {
+    const [line] = written((log) => log.error('Request failed', new TypeError('boom'), 3));
+    expect(line).toMatchObject({ msg: 'Request failed', err: { type: 'TypeError', message: 'boom' }, details: [3] });
+  });
+
   test.each<[string, unknown[], Record<string, unknown>]>([
     ['a message', ['Request aborted'], { level: 20, msg: 'Request aborted' }],
     ['a message with details', ['Parsing failed', { at: 1 }], { level: 20, msg: 'Parsing failed', details: [{ at: 1 }] }],

@@ -17,10 +17,13 @@ export function yogaLogger(log: Logger): Record<Level, (...args: unknown[]) => v
     (level: Level) =>
     (...args: unknown[]) => {
       const [first, ...rest] = args;
-      const details = rest.length > 0 ? { details: rest } : {};
-      if (first instanceof Error) log[level]({ err: first, ...details }, first.message);
-      else if (typeof first === 'string') log[level](details, first);
-      else log[level]({ value: first, ...details }, 'yoga');
+      // the first error anywhere goes under `err` (pino serializes it there, not inside an array)
+      const err = [first, ...rest].find((a): a is Error => a instanceof Error);
+      const others = rest.filter((a) => a !== err);
+      const fields = { ...(err ? { err } : {}), ...(others.length > 0 ? { details: others } : {}) };
+      if (first instanceof Error) log[level](fields, first.message);
+      else if (typeof first === 'string') log[level](fields, first);
+      else log[level]({ value: first, ...fields }, 'yoga');
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

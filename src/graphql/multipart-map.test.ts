@@ -25,6 +25,14 @@ describe('unsafeMapPath', () => {
     ['a missing segment', OPERATIONS, { 0: ['variables.nothing.file'] }, 'variables.nothing.file'],
     ['an empty segment', OPERATIONS, { 0: ['variables..file'] }, 'variables..file'],
     ['no operations before the map', undefined, { 0: ['variables.file'] }, 'variables.file'],
+    [
+      'through a slot an earlier path filled',
+      JSON.stringify({ variables: { a: { toString: {} } } }),
+      { 0: ['variables.a', 'variables.a.toString.call'] },
+      'variables.a.toString.call',
+    ],
+    ['through a slot another file filled', OPERATIONS, { 0: ['variables.input'], 1: ['variables.input.promise.then.call'] }, 'variables.input.promise.then.call'],
+    ['the same slot twice', OPERATIONS, { 0: ['variables.file'], 1: ['variables.file'] }, null],
   ])('%s', (_name, operations, map, unsafe) => {
     expect(unsafeMapPath(operations, JSON.stringify(map))).toBe(unsafe);
   });

@@ -15,23 +15,33 @@ export function unsafeMapPath(operationsJson: string | undefined, mapJson: strin
     return null;
   }
   if (map === null || typeof map !== 'object') return null;
+  // in the library's order, each accepted path filled as the library fills it (with an Upload, which is not JSON): a
+  // later path through it, `variables.a` then `variables.a.toString.call`, would follow the Upload's inherited ones
   for (const paths of Object.values(map)) {
     if (!Array.isArray(paths)) continue;
     for (const path of paths) {
-      if (typeof path === 'string' && !staysInside(operations, path.split('.'))) return path;
+      if (typeof path !== 'string') continue;
+      const segments = path.split('.');
+      const slot = slotOf(operations, segments);
+      if (!slot) return path;
+      slot.parent[slot.key] = UPLOAD;
     }
   }
   return null;
 }
 
+/** Stands in for the Upload the library puts in a slot: nothing to walk into. */
+const UPLOAD = Symbol('upload');
+
 const isContainer = (value: unknown): value is object => value !== null && typeof value === 'object';
 
-function staysInside(operations: unknown, segments: string[]): boolean {
-  const last = segments.pop()!;
+/** The object or array and key a path fills, reached through own properties only; null when there is none. */
+function slotOf(operations: unknown, segments: string[]): { parent: Record<string, unknown>; key: string } | null {
+  const key = segments.pop()!;
   let node = operations;
   for (const segment of segments) {
-    if (!isContainer(node) || !Object.hasOwn(node, segment)) return false;
+    if (!isContainer(node) || !Object.hasOwn(node, segment)) return null;
     node = (node as Record<string, unknown>)[segment];
   }
-  return isContainer(node) && last !== '__proto__';
+  return isContainer(node) && key !== '__proto__' ? { parent: node as Record<string, unknown>, key } : null;
 }

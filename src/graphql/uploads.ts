@@ -14,7 +14,8 @@ import { unsafeMapPath } from './multipart-map.js';
  */
 export const MAX_JSON_BODY_BYTES = 2_000_000;
 
-const tooLarge = () => new Response('Request body too large\n', { status: 413 });
+// the rest of the body is not read: the connection cannot carry another request
+const tooLarge = () => new Response('Request body too large\n', { status: 413, headers: { connection: 'close' } });
 
 /**
  * The whole body, or null once it is longer than `limit` bytes. Reading then stops without cancelling the body:

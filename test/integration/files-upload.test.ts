@@ -438,9 +438,18 @@ describe.each(backends)('file uploads on %s', (backendName, open) => {
     const rowsBefore = await rowCounts(db);
     const server = await startHttpServer(app);
     try {
-      for (const path of ['variables.toString.call', 'variables.hasOwnProperty.call', 'variables.input.constructor.name']) {
-        const frame = multipartFrame(uploadOperations(UploadDocument), { name: 'proto.bin' });
-        const head = Buffer.from(frame.head.toString('latin1').replace(JSON.stringify({ 0: ['variables.input.file'] }), JSON.stringify({ 0: [path] })), 'latin1');
+      const maps = [
+        ['variables.toString.call'],
+        ['variables.hasOwnProperty.call'],
+        ['variables.input.constructor.name'],
+        // own keys all the way in the operations as sent, but through the Upload the first path puts there
+        ['variables.input', 'variables.input.toString.call'],
+      ];
+      for (const paths of maps) {
+        const path = paths.at(-1)!;
+        const operations = uploadOperations(UploadDocument, { input: { toString: {} } });
+        const frame = multipartFrame(operations, { name: 'proto.bin' });
+        const head = Buffer.from(frame.head.toString('latin1').replace(JSON.stringify({ 0: ['variables.input.file'] }), JSON.stringify({ 0: paths })), 'latin1');
         expect(head.equals(frame.head), path).toBe(false);
         const body = Buffer.concat([head, Buffer.from(`proto ${randomUUID()}`), frame.tail]);
         const headers = { ...alice.headers, accept: 'application/json', 'content-type': frame.contentType };

@@ -68,9 +68,8 @@ const EXPLICIT_RULES: Readonly<Record<string, ValueRule>> = {
 
 /** Explicit rules first; otherwise a key whose default is "true"/"false" is a boolean, one whose default is digits an integer. */
 export function valueRuleFor(key: string): ValueRule {
-  const explicit = EXPLICIT_RULES[key];
-  if (explicit) return explicit;
-  const fallback = SETTING_DEFAULTS[key];
+  if (Object.hasOwn(EXPLICIT_RULES, key)) return EXPLICIT_RULES[key]!;
+  const fallback = Object.hasOwn(SETTING_DEFAULTS, key) ? SETTING_DEFAULTS[key] : undefined;
   if (fallback === 'true' || fallback === 'false') return { kind: 'boolean' };
   if (fallback !== undefined && /^[0-9]+$/.test(fallback)) return { kind: 'integer', min: 0, max: 2_147_483_647 };
   return { kind: 'text' };
@@ -152,7 +151,9 @@ function validateJson(key: string, value: unknown): FieldIssue[] {
   const path = 'valueJson';
   if (!isPlainObject(value)) return [{ path, message: 'must be a JSON object' }];
   // every known key holds a string (a JSON title would read as no title at all)
-  if (key in EXPLICIT_RULES || key in SETTING_DEFAULTS) return [{ path, message: 'this key holds a string; use value' }];
+  if (Object.hasOwn(EXPLICIT_RULES, key) || Object.hasOwn(SETTING_DEFAULTS, key)) {
+    return [{ path, message: 'this key holds a string; use value' }];
+  }
   const issue = jsonIssue(value);
   return issue ? [{ path, message: issue }] : [];
 }
