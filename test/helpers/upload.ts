@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -171,10 +171,14 @@ export async function startHttpServer(app: App): Promise<TestHttpServer> {
 
 export type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
 
-/** POSTs `body` as it is to `/graphql` over a socket (hand-made multipart bodies, any bytes in them). */
-export function postRawBody(origin: string, body: Buffer, headers: Record<string, string>): Promise<HttpResult> {
+/** One request over a real socket (node's own client); `send` writes the body, if any, and ends the request. */
+function overSocket(
+  url: string,
+  opts: { method: string; headers?: Record<string, string> },
+  send: (req: ClientRequest) => void,
+): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve, reject) => {
-    const req = httpRequest(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
+    const req = httpRequest(url, opts);
     req.on('response', (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
@@ -182,8 +186,14 @@ export function postRawBody(origin: string, body: Buffer, headers: Record<string
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(body);
+    send(req);
   });
+}
+
+/** POSTs `body` as it is to `/graphql` over a socket (hand-made multipart bodies, any bytes in them). */
+export function postRawBody(origin: string, body: Buffer, headers: Record<string, string>): Promise<HttpResult> {
+  const sent = { ...headers, 'content-length': String(body.length) };
+  return overSocket(`${origin}/graphql`, { method: 'POST', headers: sent }, (req) => req.end(body));
 }
 
 /**
@@ -204,40 +214,18 @@ export function postStreamedUpload(
     yield frame.tail;
   }
   const length = file.size === undefined ? undefined : frame.head.length + file.size + frame.tail.length;
-  return new Promise<HttpResult>((resolve, reject) => {
-    const req = httpRequest(`${origin}/graphql`, {
-      method: 'POST',
-      headers: {
-        accept: 'application/json',
-        'content-type': frame.contentType,
-        ...(length === undefined ? {} : { 'content-length': String(length) }),
-        ...headers,
-      },
-    });
-    req.on('response', (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    Readable.from(body()).pipe(req);
-  });
+  const sent = {
+    accept: 'application/json',
+    'content-type': frame.contentType,
+    ...(length === undefined ? {} : { 'content-length': String(length) }),
+    ...headers,
+  };
+  return overSocket(`${origin}/graphql`, { method: 'POST', headers: sent }, (req) => Readable.from(body()).pipe(req));
 }
 
 /** GET/HEAD over a real socket (node's own client: the raw status line and headers as sent). */
 export function httpGet(url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
-  return new Promise<HttpResult>((resolve, reject) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers });
-    req.on('response', (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return overSocket(url, { method: opts.method ?? 'GET', headers: opts.headers }, (req) => req.end());
 }
 
 /**
