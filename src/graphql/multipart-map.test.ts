@@ -33,6 +33,7 @@ describe('unsafeMapPath', () => {
     ],
     ['through a slot another file filled', OPERATIONS, { 0: ['variables.input'], 1: ['variables.input.promise.then.call'] }, 'variables.input.promise.then.call'],
     ['the same slot twice', OPERATIONS, { 0: ['variables.file'], 1: ['variables.file'] }, null],
+    ['an array\'s length', OPERATIONS, { 0: ['variables.files.length'] }, 'variables.files.length'],
   ])('%s', (_name, operations, map, unsafe) => {
     expect(unsafeMapPath(operations, JSON.stringify(map))).toBe(unsafe);
   });

@@ -24,7 +24,11 @@ export function unsafeMapPath(operationsJson: string | undefined, mapJson: strin
       const segments = path.split('.');
       const slot = slotOf(operations, segments);
       if (!slot) return path;
-      slot.parent[slot.key] = UPLOAD;
+      try {
+        slot.parent[slot.key] = UPLOAD;
+      } catch {
+        return path; // a slot that takes no value: an array's length
+      }
     }
   }
   return null;
