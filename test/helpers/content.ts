@@ -66,7 +66,10 @@ export const CREATE_COMMENT = `mutation($input: CreateCommentInput!) { createCom
   ... on ValidationError { issues { path message } }
   ... on Error { code message } } }`;
 
-export function makeFile(db: Db, userUuid: string, o: { ext?: string; mimeType?: string; fileType?: string; size?: number } = {}) {
+export type FileOptions = { ext?: string; mimeType?: string; fileType?: string; size?: number; status?: string };
+
+/** A file row without bytes (a PNG image unless told otherwise). */
+export function makeFile(db: Db, userUuid: string, o: FileOptions = {}) {
   const ext = o.ext ?? 'png';
   return db.file.create({
     data: {
@@ -79,7 +82,7 @@ export function makeFile(db: Db, userUuid: string, o: { ext?: string; mimeType?:
       userFileChecksum: randomUUID(),
       size: BigInt(o.size ?? 1000),
       userUuid,
-      status: 'active',
+      status: o.status ?? 'active',
     },
   });
 }

@@ -7,6 +7,7 @@ import { graphql } from '../gql/index.js';
 import type { EntityDataFilter, EntityDataOrder, EntityFieldInput } from '../gql/graphql.js';
 import { createTestApp, grantRole, signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { makeFile as makeContentFile, type FileOptions } from '../helpers/content.js';
 import { execute } from '../helpers/execute.js';
 
 const CreateEntity = graphql(`
@@ -128,23 +129,8 @@ const FIELDS: EntityFieldInput[] = [
 
 const uniqueName = (prefix = 'e') => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-type FileOptions = { ext?: string; mimeType?: string; fileType?: string; size?: number; status?: string };
-function fileRow(userUuid: string, o: FileOptions = {}) {
-  const ext = o.ext ?? 'pdf';
-  return {
-    originalFileName: `doc-${randomUUID().slice(0, 8)}.${ext}`,
-    fileName: `${randomUUID()}.${ext}`,
-    mimeType: o.mimeType ?? 'application/pdf',
-    fileType: o.fileType ?? 'document',
-    ext,
-    fileChecksum: randomUUID(),
-    userFileChecksum: randomUUID(),
-    size: BigInt(o.size ?? 1000),
-    userUuid,
-    status: o.status ?? 'active',
-  };
-}
-const makeFile = (db: Db, userUuid: string, o: FileOptions = {}) => db.file.create({ data: fileRow(userUuid, o) });
+const PDF: FileOptions = { ext: 'pdf', mimeType: 'application/pdf', fileType: 'document' };
+const makeFile = (db: Db, userUuid: string, o: FileOptions = {}) => makeContentFile(db, userUuid, { ...PDF, ...o });
 const PNG: FileOptions = { ext: 'png', mimeType: 'image/png', fileType: 'image' };
 
 function outcomeOf(result: ExecutionResult<unknown>): string {
