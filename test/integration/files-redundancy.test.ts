@@ -1026,10 +1026,17 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       expect(response.status).toBe(302);
       const location = response.headers.get('location')!;
       expect(location.startsWith(serverA.endpoint)).toBe(true);
-      expect(location).toMatch(/X-Amz-Expires=\d+/);
+      expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('300');
       const direct = await fetch(location);
       expect(direct.status).toBe(200);
       expect(Buffer.from(await direct.arrayBuffer()).equals(data)).toBe(true);
+      // a URL that expires sooner leads to a presigned URL that expires no later
+      const brief = app.services.fileUrls.url(u.file.uuid, 'original', new Date(Date.now() + 20_000));
+      const briefly = await app.fetch(`http://localhost${pathOf(brief)}`, { redirect: 'manual' });
+      expect(briefly.status).toBe(302);
+      const expires = Number(new URL(briefly.headers.get('location')!).searchParams.get('X-Amz-Expires'));
+      expect(expires).toBeGreaterThanOrEqual(18);
+      expect(expires).toBeLessThanOrEqual(20);
     } finally {
       await app.services.buckets.update(ids.a, { accessType: 'public' });
     }

@@ -7,13 +7,12 @@ import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
 import { contentDisposition, variantFileName } from './domain/file-name.js';
 import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
-import { isUrlVariant, MAX_VARIANT_PATH_CHARS } from './domain/url-token.js';
+import { isUrlVariant, MAX_VARIANT_PATH_CHARS, presignedLifetime } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
 import { UUID_SOURCE } from '../../util/uuid.js';
 
 const PATH = new RegExp(`^/files/(${UUID_SOURCE})/([^/]{1,${MAX_VARIANT_PATH_CHARS}})/([A-Za-z0-9_-]{16,128})$`);
-const PRESIGNED_SECONDS = 300;
 
 /** A bad token, a missing file and a missing variant all get this same answer (no enumeration). */
 export const notFound = () =>
@@ -82,7 +81,9 @@ async function serve(
   } catch {
     return notFound();
   }
-  if (!isUrlVariant(variant) || !urls.verify(uuid, variant, token)) return notFound();
+  if (!isUrlVariant(variant)) return notFound();
+  const grant = urls.check(uuid, variant, token);
+  if (!grant.ok) return notFound();
   // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made.
   // One statement: the instance, its name and its readable copies (the size the copies are checked against is read
   // with them)
@@ -118,7 +119,8 @@ async function serve(
 
   const first = instance.locations[0];
   if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
-    const location = await presignedUrl(buckets, first, instance).catch((error: unknown) => {
+    const seconds = presignedLifetime(grant.expiresAt, new Date());
+    const location = await presignedUrl(buckets, first, instance, seconds).catch((error: unknown) => {
       log.warn({ err: error, bucket: first.bucketUuid }, 'copy not presignable; served through the server');
       return null;
     });
@@ -143,7 +145,7 @@ async function serve(
 }
 
 /**
- * A short-lived direct URL to a copy in a `signed` S3 bucket, or null when that copy does not answer, is missing or
+ * A direct URL to a copy in a `signed` S3 bucket, valid for `seconds`, or null when that copy does not answer, is missing or
  * has another size: the read then goes through the server, which fails over to the next copy (a redirect to a dead
  * host cannot).
  */
@@ -151,6 +153,7 @@ async function presignedUrl(
   buckets: BucketService,
   location: { bucket: Bucket; path: string },
   instance: { mimeType: string; variantName: string; ext: string; size: bigint; file: { originalFileName: string } },
+  seconds: number,
 ): Promise<string | null> {
   const driver = buckets.driverFor(location.bucket);
   if (!driver.signedUrl) return null;
@@ -158,7 +161,7 @@ async function presignedUrl(
   const stat = await driver.stat(location.path as StorageKey);
   if (stat?.size !== Number(instance.size)) return null;
   return driver.signedUrl(location.path as StorageKey, {
-    expiresInSeconds: PRESIGNED_SECONDS,
+    expiresInSeconds: seconds,
     disposition: 'inline',
     fileName: variantFileName(instance.file.originalFileName, instance.variantName, instance.ext),
     contentType: instance.mimeType,

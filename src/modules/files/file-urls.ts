@@ -1,4 +1,4 @@
-import { fileUrlPath, signUrlToken, verifyUrlToken } from './domain/url-token.js';
+import { fileUrlPath, signUrlToken, verifyUrlToken, type UrlTokenCheck } from './domain/url-token.js';
 
 /** Non-expiring URLs kept (they never change for a given secret): listings sign each variant once, not per request. */
 const REMEMBERED_URLS = 10_000;
@@ -21,7 +21,11 @@ export function createFileUrls({ secret, publicUrl }: { secret: Buffer; publicUr
       }
       return url;
     },
-    /** Constant-time check; every failure (tampered, expired, another file or variant) is the same `false`. */
+    /** Constant-time check; every failure (tampered, expired, another file or variant) is the same `{ ok: false }`. */
+    check(fileUuid: string, variant: string, token: string, now = new Date()): UrlTokenCheck {
+      return verifyUrlToken(token, { fileUuid, variant }, secret, now);
+    },
+    /** `check`, as a yes or no. */
     verify(fileUuid: string, variant: string, token: string, now = new Date()): boolean {
       return verifyUrlToken(token, { fileUuid, variant }, secret, now).ok;
     },

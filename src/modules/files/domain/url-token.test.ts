@@ -4,7 +4,9 @@ import {
   isUrlLifetime,
   isUrlVariant,
   MAX_URL_LIFETIME_SECONDS,
+  MAX_PRESIGNED_SECONDS,
   MAX_VARIANT_PATH_CHARS,
+  presignedLifetime,
   signUrlToken,
   verifyUrlToken,
 } from './url-token.js';
@@ -144,4 +146,17 @@ describe('isUrlLifetime', () => {
     [Number.NaN, false],
     [2_147_483_647, false],
   ])('%d → %s', (seconds, expected) => expect(isUrlLifetime(seconds)).toBe(expected));
+});
+
+describe('presignedLifetime', () => {
+  const now = new Date('2025-01-01T12:00:00.000Z');
+  const inSeconds = (s: number) => new Date(now.getTime() + s * 1000);
+  test.each([
+    ['a permanent URL', null, MAX_PRESIGNED_SECONDS],
+    ['a URL valid for an hour', inSeconds(3600), MAX_PRESIGNED_SECONDS],
+    ['exactly the longest', inSeconds(MAX_PRESIGNED_SECONDS), MAX_PRESIGNED_SECONDS],
+    ['20 s left', inSeconds(20), 20],
+    ['20.9 s left (rounded down)', inSeconds(20.9), 20],
+    ['half a second left (at least 1)', inSeconds(0.5), 1],
+  ])('%s → %d s', (_label, expiresAt, expected) => expect(presignedLifetime(expiresAt, now)).toBe(expected));
 });

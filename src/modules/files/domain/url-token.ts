@@ -115,6 +115,19 @@ export function isUrlLifetime(seconds: number): boolean {
   return Number.isInteger(seconds) && seconds >= 1 && seconds <= MAX_URL_LIFETIME_SECONDS;
 }
 
+/** Longest lifetime of a presigned URL a file URL redirects to. */
+export const MAX_PRESIGNED_SECONDS = 300;
+
+/**
+ * Lifetime of the presigned URL a verified file URL redirects to: MAX_PRESIGNED_SECONDS, cut to what is left of the
+ * file URL's own lifetime (whole seconds, at least 1), so the redirect never outlives the token that led to it.
+ */
+export function presignedLifetime(tokenExpiresAt: Date | null, now: Date): number {
+  if (tokenExpiresAt === null) return MAX_PRESIGNED_SECONDS;
+  const left = Math.floor((tokenExpiresAt.getTime() - now.getTime()) / 1000);
+  return Math.min(MAX_PRESIGNED_SECONDS, Math.max(1, left));
+}
+
 /** The path of a file URL (uuid lower-cased, variant percent-encoded). */
 export function fileUrlPath(fileUuid: string, variant: string, token: string): string {
   return `/files/${fileUuid.toLowerCase()}/${encodeURIComponent(variant)}/${token}`;
