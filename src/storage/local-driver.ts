@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -176,7 +176,7 @@ export class LocalDriver implements StorageDriver {
     // files being written (temp names) are not objects yet
     for await (const { path, name } of this.files(prefix)) {
       if (name.startsWith(TEMP_PREFIX)) continue;
-      const key = path.slice(base.length + 1).split(sep).join('/');
+      const key = relative(base, path).split(sep).join('/');
       if (keyProblem(key)) continue; // a file this driver never wrote
       const info = await stat(path).catch(() => null);
       if (info) yield { key: key as StorageKey, size: info.size, modifiedAt: info.mtime };

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LocalDriver } from './local-driver.js';
 import { S3Driver } from './s3-driver.js';
@@ -10,6 +13,7 @@ import {
   localBucketRoot,
   overlappingStorage,
   storageLocation,
+  storagePlaces,
   type BucketConnection,
 } from './storage-registry.js';
 
@@ -43,6 +47,7 @@ describe('storageLocation and overlappingStorage', () => {
     ['local default directory', {}, 'local:/data/priv/media'],
     ['local relative directory and prefix', { endpoint: 'buckets/a', pathPrefix: '/site-1/' }, 'local:/data/buckets/a/site-1'],
     ['local absolute directory', { endpoint: '/srv/media/' }, 'local:/srv/media'],
+    ['the filesystem root and a prefix', { endpoint: '/', pathPrefix: 'srv/media' }, 'local:/srv/media'],
     ['S3 endpoint, case and trailing slash ignored', { provider: 's3', endpoint: 'HTTP://Minio:9000/', bucketName: 'b' }, 's3:minio:9000/b'],
     ['S3 endpoint without a scheme', { provider: 's3', endpoint: 'minio:9000', bucketName: 'b' }, 's3:minio:9000/b'],
     ['AWS, whatever the region', { provider: 's3', region: 'eu-west-1', bucketName: 'media', pathPrefix: 'x/y' }, 's3:aws/media/x/y'],
@@ -58,6 +63,34 @@ describe('storageLocation and overlappingStorage', () => {
     ['a name that only starts alike', { a: 'local:/d/a', b: 'local:/d/ab' }, []],
   ])('%s', (_label, places, expected) => {
     expect([...overlappingStorage(new Map(Object.entries(places)))].sort()).toEqual(expected);
+  });
+
+  test('a directory reached through a symbolic link is the same place as its target, existing or to be made', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'pk-places-')));
+    try {
+      mkdirSync(join(dir, 'real'));
+      symlinkSync(join(dir, 'real'), join(dir, 'link'));
+      symlinkSync('ahead', join(dir, 'link-ahead'));
+      symlinkSync('loop-b', join(dir, 'loop-a'));
+      symlinkSync('loop-a', join(dir, 'loop-b'));
+      expect(storageLocation(row({ endpoint: join(dir, 'loop-a') }), '/data')).toMatch(/^local:/);
+      const places = storagePlaces(
+        [
+          row({ uuid: 'real', endpoint: join(dir, 'real') }),
+          row({ uuid: 'link', endpoint: join(dir, 'link') }),
+          row({ uuid: 'inside', endpoint: join(dir, 'link', 'not-yet', 'made') }),
+          row({ uuid: 'beside', endpoint: join(dir, 'other') }),
+          // a link to a directory still to be made
+          row({ uuid: 'ahead', endpoint: join(dir, 'ahead') }),
+          row({ uuid: 'to-ahead', endpoint: join(dir, 'link-ahead') }),
+        ],
+        '/data',
+      );
+      expect(places.get('inside')).toBe(`local:${join(dir, 'real', 'not-yet', 'made')}`);
+      expect([...overlappingStorage(places)].sort()).toEqual(['ahead', 'inside', 'link', 'real', 'to-ahead']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -99,6 +132,17 @@ describe('createBucketDriver', () => {
     ['bad endpoint', { provider: 'r2', endpoint: 'ftp://x', bucketName: 'b', accessKeyId: 'a', secretAccessKey: 's' }],
   ])('%s → BucketConfigError', (_name, o) => {
     expect(() => createBucketDriver(row(o), options)).toThrow(BucketConfigError);
+  });
+  test.each<[string, Partial<BucketConnection>]>([
+    ['local at the filesystem root', { endpoint: '/' }],
+    ['local at the filesystem root, spelled otherwise', { endpoint: '/srv/../', pathPrefix: '/' }],
+  ])('%s → BucketConfigError, and no place', (_name, o) => {
+    expect(() => createBucketDriver(row(o), options)).toThrow(BucketConfigError);
+    expect(() => storageLocation(row(o), '/data')).toThrow(BucketConfigError);
+  });
+  test('local at the filesystem root with a path prefix is that directory', () => {
+    const driver = createBucketDriver(row({ endpoint: '/', pathPrefix: 'srv/media' }), options) as LocalDriver;
+    expect(driver.pathFor(normalizeKey('blobs/x'))).toBe('/srv/media/blobs/x');
   });
 });
 

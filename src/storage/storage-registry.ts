@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { LocalDriver } from './local-driver.js';
 import { s3Endpoint, S3Driver, type S3Provider, type S3Tuning } from './s3-driver.js';
 import type { StorageDriver } from './storage-driver.js';
@@ -55,19 +56,54 @@ export function localBucketRoot(endpoint: string | null, dataDir: string): strin
 }
 
 /**
- * Where a bucket's objects live, as one string that starts with another's exactly when the first bucket's objects lie
- * within the second's: the local directory, or the S3 endpoint and bucket, followed by the path prefix. Throws
- * `BucketConfigError` for rows that cannot work.
+ * The directory and key prefix of a local bucket row. The filesystem root without a prefix cannot be a bucket: the
+ * server writes and sweeps `blobs/`, `tmp/` and `_tiles/` in a bucket's directory, and `/tmp` is the machine's.
+ */
+function localBucket(bucket: BucketConnection, dataDir: string): { root: string; prefix: StorageKey | null } {
+  const root = localBucketRoot(bucket.endpoint, dataDir);
+  const prefix = bucketPrefix(bucket.pathPrefix);
+  if (!prefix && root === parse(root).root) throw new BucketConfigError('a local bucket cannot be the filesystem root');
+  return { root, prefix };
+}
+
+/**
+ * `path` with its symbolic links resolved as far as it exists (the rest is to be made, so it holds none), following a
+ * link whose target is still to be made too: two spellings of one directory, through a link or not, give the same
+ * answer. `hops` bounds link chains, as the system does (ELOOP).
+ */
+function realDirectory(path: string, hops = 40): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    const parent = dirname(path);
+    if (parent === path) return path;
+    let target: string | null = null;
+    try {
+      target = readlinkSync(path);
+    } catch {
+      // not a link (or not there at all): the part that exists is resolved, the rest appended
+    }
+    const within = realDirectory(parent, hops);
+    return target !== null && hops > 0 ? realDirectory(resolve(within, target), hops - 1) : join(within, basename(path));
+  }
+}
+
+/**
+ * Where a bucket's objects live, as one string that lies within another's (`overlappingStorage`) exactly when the first
+ * bucket's objects lie within the second's: the local directory (the path prefix joined, links resolved), or the S3
+ * endpoint and bucket followed by the path prefix. Throws `BucketConfigError` for rows that cannot work.
  */
 export function storageLocation(bucket: BucketConnection, dataDir: string): string {
+  if (bucket.provider === 'local') {
+    const { root, prefix } = localBucket(bucket, dataDir);
+    return `local:${realDirectory(prefix ? resolve(root, ...prefix.split('/')) : root)}`;
+  }
   const prefix = bucketPrefix(bucket.pathPrefix);
-  const tail = prefix ? `/${prefix}` : '';
-  if (bucket.provider === 'local') return `local:${localBucketRoot(bucket.endpoint, dataDir)}${tail}`;
   // the service by host alone (a scheme or a trailing slash does not make another one); AWS bucket names are global
   const endpoint = s3Endpoint(bucket.endpoint);
   const host = endpoint ? new URL(endpoint).host.toLowerCase() : 'amazonaws.com';
   const service = /(^|\.)amazonaws\.com$/.test(host) ? 'aws' : host;
-  return `s3:${service}/${bucket.bucketName?.trim() ?? ''}${tail}`;
+  return `s3:${service}/${bucket.bucketName?.trim() ?? ''}${prefix ? `/${prefix}` : ''}`;
 }
 
 /**
@@ -99,16 +135,15 @@ export function overlappingStorage(locations: ReadonlyMap<string, string>): Set<
 
 /** A new driver for one bucket row; throws `BucketConfigError` for rows that cannot work. */
 export function createBucketDriver(bucket: BucketConnection, options: StorageRegistryOptions): StorageDriver {
-  const prefix = bucketPrefix(bucket.pathPrefix);
   if (bucket.provider === 'local') {
     const mayCreate = options.mayCreateLocalRoot;
     return new LocalDriver({
-      root: localBucketRoot(bucket.endpoint, options.dataDir),
-      prefix,
+      ...localBucket(bucket, options.dataDir),
       fsync: options.fsync,
       ...(mayCreate ? { mayCreateRoot: () => mayCreate(bucket.uuid) } : {}),
     });
   }
+  const prefix = bucketPrefix(bucket.pathPrefix);
   if (S3_PROVIDERS.has(bucket.provider)) {
     if (!bucket.bucketName?.trim()) throw new BucketConfigError('bucket name is required');
     if (!bucket.accessKeyId || !bucket.secretAccessKey) {

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -224,6 +226,13 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
 
   describe('no two buckets share storage', () => {
     const createResult = async (input: CreateBucketInput) => (await execute(app, CreateDocument, { input }, admin.headers)).data?.createBucket;
+    /** A new symbolic link in DATA_DIR to `dir` (relative to DATA_DIR), which need not exist yet. */
+    const linkTo = (dir: string) => {
+      const link = join(dataDir, 'links', randomUUID());
+      mkdirSync(join(dataDir, 'links'), { recursive: true });
+      symlinkSync(join(dataDir, dir), link);
+      return link;
+    };
     const refusal = (path: string) => ({
       __typename: 'ValidationError',
       issues: [{ path, message: expect.stringMatching(/^shares its storage with bucket "/) }],
@@ -234,11 +243,25 @@ describe.each(backends)('bucket guards on %s', (name, open) => {
       ['the same directory, written differently', (dir) => ({ endpoint: `./${dir}/` })],
       ['a directory inside it', (dir) => ({ endpoint: `${dir}/inner` })],
       ['a path prefix that lands inside it', (dir) => ({ endpoint: dir.split('/')[0], pathPrefix: dir.split('/').slice(1).join('/') })],
+      ['the filesystem root with a path prefix naming it', (dir) => ({ endpoint: '/', pathPrefix: join(dataDir, dir).slice(1) })],
+      ['a symbolic link to it (made before it)', (dir) => ({ endpoint: linkTo(dir) })],
+      ['a directory inside a symbolic link to it', (dir) => ({ endpoint: `${linkTo(dir)}/inner` })],
     ])('a local bucket on %s as another is refused, and nothing is created', async (_label, where) => {
       const dir = `buckets/${randomUUID()}`;
       await create(localInput({ endpoint: dir }));
       const before = await snapshot();
       expect(await createResult(localInput(where(dir)))).toMatchObject(refusal('endpoint'));
+      expect(await snapshot()).toBe(before);
+    });
+
+    test.each<[string, Partial<CreateBucketInput>, string]>([
+      ['the filesystem root', { provider: 'local', endpoint: '/' }, 'must not be the filesystem root'],
+      ['a relative directory out of DATA_DIR', { provider: 'local', endpoint: '../elsewhere' }, 'a relative directory must stay under DATA_DIR'],
+      ['an S3 endpoint carrying credentials', { provider: 's3', endpoint: 'http://key:secret@127.0.0.1:9' }, 'must be an http(s) URL'],
+    ])('%s is refused, and nothing is created', async (_label, where, message) => {
+      const before = await snapshot();
+      const input = where.provider === 's3' ? s3Input(where) : localInput(where);
+      expect(await createResult(input)).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'endpoint', message }] });
       expect(await snapshot()).toBe(before);
     });
 

@@ -472,3 +472,19 @@ describe('storage registry', () => {
     expect((moved as LocalDriver).root).toBe('/tmp/pk-registry-test-2');
   });
 });
+
+describe('local driver at the filesystem root', () => {
+  test('lists keys whole (the root already ends in a separator)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-root-list-'));
+    try {
+      await writeFile(join(dir, 'obj'), 'x');
+      const driver = new LocalDriver({ root: '/' });
+      const prefix = normalizeKey(dir.slice(1));
+      const keys: string[] = [];
+      for await (const object of driver.list(prefix)) keys.push(object.key);
+      expect(keys).toEqual([`${dir.slice(1)}/obj`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

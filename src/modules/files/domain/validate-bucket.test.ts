@@ -34,6 +34,18 @@ describe('validateBucket', () => {
     ['a local bucket turned S3 keeps its directory as endpoint', { ...s3, name: undefined }, localExisting, ['endpoint']],
     ['a local bucket turned S3 with a URL', { ...s3, name: undefined, endpoint: 'https://s3.example.com' }, localExisting, []],
     ['a local bucket turned AWS S3 (no endpoint)', { ...s3, name: undefined, endpoint: null }, localExisting, []],
+    ['endpoint with credentials', { ...s3, endpoint: 'http://user:pw@127.0.0.1:9000' }, null, ['endpoint']],
+    ['endpoint with a user name', { ...s3, endpoint: 'https://key@s3.example.com' }, null, ['endpoint']],
+    ['CDN URL with credentials', { name: 'x', provider: 'local', cdnUrl: 'https://u:p@cdn.example.com' }, null, ['cdnUrl']],
+    ['local: the filesystem root', { name: 'x', provider: 'local', endpoint: '/' }, null, ['endpoint']],
+    ['local: the root spelled otherwise', { name: 'x', provider: 'local', endpoint: '/srv/..//' }, null, ['endpoint']],
+    ['local: the root with a path prefix', { name: 'x', provider: 'local', endpoint: '/', pathPrefix: 'srv/media' }, null, []],
+    ['local: a relative directory climbing out', { name: 'x', provider: 'local', endpoint: '../../escape' }, null, ['endpoint']],
+    ['local: climbing out in the middle', { name: 'x', provider: 'local', endpoint: 'a/../../b' }, null, ['endpoint']],
+    ['local: a relative directory that stays', { name: 'x', provider: 'local', endpoint: 'a/../b' }, null, []],
+    ['local: a name of dots', { name: 'x', provider: 'local', endpoint: '...' }, null, []],
+    ['local: the root once its prefix is cleared', { pathPrefix: '' }, { ...localExisting, endpoint: '/', pathPrefix: 'srv' }, ['endpoint']],
+    ['local: an update not touching the directory', { enabled: false }, { ...localExisting, endpoint: '/' }, []],
   ])('%s', (_name, input, existing, paths) => {
     expect(validateBucket(input, existing).map((i) => i.path)).toEqual(paths);
   });

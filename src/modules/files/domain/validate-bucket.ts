@@ -1,3 +1,4 @@
+import { isAbsolute, normalize, parse, resolve, sep } from 'node:path';
 import type { FieldIssue } from '../../../graphql/errors.js';
 import { keyProblem } from '../../../storage/storage-key.js';
 
@@ -25,20 +26,37 @@ export type BucketInput = {
 type Existing = {
   provider: string;
   endpoint?: string | null;
+  pathPrefix?: string | null;
   bucketName: string | null;
   accessKeyId: string | null;
   secretAccessKey: string | null;
 };
 
-/** An absolute http(s) URL with a host (and a port, if any, in range), as `new URL` and the S3 client read it. */
+/**
+ * An absolute http(s) URL with a host (and a port, if any, in range), as `new URL` and the S3 client read it, without
+ * credentials (`user:password@`: the field is returned to admins and stored in clear; keys have their own fields).
+ */
 function isHttpUrl(value: string): boolean {
   if (/\s/.test(value)) return false;
   try {
     const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    const secretFree = url.username === '' && url.password === '';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && secretFree;
   } catch {
     return false; // a bad host (`http://%%%`) or port (`:99999`) among others
   }
+}
+
+/**
+ * Why a local bucket's directory cannot be used, or null. A relative one lies under DATA_DIR and may not climb out of
+ * it (`../`); the filesystem root cannot be one (without a path prefix), since the server writes and sweeps `blobs/`,
+ * `tmp/` and `_tiles/` in a bucket's directory, and `/tmp` is the machine's.
+ */
+export function localDirectoryProblem(endpoint: string, pathPrefix: string | null): string | null {
+  if (!isAbsolute(endpoint)) return normalize(endpoint).split(sep)[0] === '..' ? 'a relative directory must stay under DATA_DIR' : null;
+  const dir = resolve(endpoint);
+  const prefixed = Boolean(pathPrefix?.replace(/\//g, '').trim());
+  return dir === parse(dir).root && !prefixed ? 'must not be the filesystem root' : null;
 }
 
 const TEXT_FIELDS = ['name', 'region', 'endpoint', 'bucketName', 'accessKeyId', 'cdnUrl', 'pathPrefix'] as const;
@@ -84,6 +102,13 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
   }
   if (input.cdnUrl && !isHttpUrl(input.cdnUrl)) {
     issues.push({ path: 'cdnUrl', message: 'must be an http(s) URL' });
+  }
+  const connectionGiven = input.provider !== undefined || input.endpoint !== undefined || input.pathPrefix !== undefined;
+  if (merged.provider === 'local' && connectionGiven) {
+    const endpoint = (input.endpoint !== undefined ? input.endpoint : existing?.endpoint)?.trim();
+    const pathPrefix = input.pathPrefix !== undefined ? input.pathPrefix : (existing?.pathPrefix ?? null);
+    const problem = endpoint ? localDirectoryProblem(endpoint, pathPrefix) : null;
+    if (problem) issues.push({ path: 'endpoint', message: problem });
   }
   if (merged.provider && ['s3', 'b2', 'r2'].includes(merged.provider)) {
     if (!merged.bucketName?.trim()) issues.push({ path: 'bucketName', message: 'is required for S3-compatible buckets' });
