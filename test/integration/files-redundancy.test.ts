@@ -882,7 +882,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids[name] } });
       await app.services.buckets.driverFor(row).delete(path as StorageKey);
     }
-    expect((await read(u.file.url)).status).toBe(503); // both copies found missing and marked failed
+    expect((await read(u.file.url)).status).toBe(404); // both copies found missing and marked failed: none left
     expect(await fileState(u.file.uuid)).toMatchObject({ copies: 0, underReplicated: true });
 
     const again = await upload(data, 'found it again.bin');
@@ -981,7 +981,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     const mine = await upload(data, 'parked.bin');
     expect(placed(mine)).toEqual(['local']);
     await layout({ local: { enabled: false }, a: { priority: 1 }, b: { enabled: false } });
-    expect((await read(mine.file.url)).status).toBe(503); // its only copy is in a bucket that is not read
+    expect((await read(mine.file.url)).status).toBe(404); // its only copy is in a bucket that is not read
 
     const theirs = (await uploadVia(app, UploadDocument, { name: 'theirs.bin', data }, { headers: owner.headers })).data?.uploadFile;
     if (theirs?.__typename !== 'MutationUploadFileSuccess') throw new Error(JSON.stringify(theirs));
@@ -1000,18 +1000,32 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await layout({ local: {}, a: {}, b: {} });
   });
 
-  test('when no copy can be read, the URL answers 503 (retry later), never the bytes of something else', async () => {
+  test('when every copy is lost the URL answers 404 (gone); when none can be read now, 503 (retry later); never other bytes', async () => {
     await layout({ local: { priority: 1 }, a: { enabled: false }, b: { enabled: false } });
     await setCopies(1);
     const u = await upload(randomBytes(20 * KiB), 'doomed.bin');
     const row = await db.bucket.findUniqueOrThrow({ where: { uuid: ids.local } });
     await app.services.buckets.driverFor(row).delete(blobOf(u) as StorageKey);
     const first = await read(u.file.url);
-    expect(first.status).toBe(503);
-    expect(first.body.toString()).not.toContain(blobOf(u));
-    expect((await read(u.file.url)).status).toBe(503);
+    expect(first.status).toBe(404); // the copy was found missing (and marked failed): nothing will bring it back
+    expect(first.body.toString()).toBe('Not found\n');
+    expect((await read(u.file.url)).status).toBe(404);
     await app.services.files.remove(null, u.file.uuid);
-    await layout({ a: {}, b: {} });
+
+    await layout({ local: { enabled: false }, a: { priority: 1 }, b: { enabled: false } });
+    const held = await upload(randomBytes(20 * KiB), 'held.bin');
+    expect(placed(held)).toEqual(['a']);
+    await serverA.stop();
+    try {
+      const late = await read(held.file.url);
+      expect(late.status).toBe(503); // the only copy is in a bucket that does not answer now
+      expect(late.body.toString()).not.toContain(blobOf(held));
+    } finally {
+      await serverA.start();
+    }
+    expect((await read(held.file.url)).status).toBe(200);
+    await app.services.files.remove(null, held.file.uuid);
+    await layout({ local: {}, a: {}, b: {} });
   });
 
   test('a signed S3 bucket answers reads with a redirect to a short-lived presigned URL that serves the bytes', async () => {

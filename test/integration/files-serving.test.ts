@@ -351,6 +351,10 @@ describe.each(backends)('file serving on %s', (_name, open) => {
       expect(originalResponse.headers.get('content-disposition')).toBe('inline; filename="report 2024.bin"');
       expect(originalResponse.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
       await originalResponse.arrayBuffer();
+      // a URL that expires is cached only until then
+      const brief = await get(pathOf(app.services.fileUrls.url(file.uuid, 'original', new Date(Date.now() + 60_000))));
+      expect(brief.headers.get('cache-control')).toMatch(/^private, max-age=(59|60), immutable$/);
+      await brief.arrayBuffer();
     } finally {
       await db.fileInstance.delete({ where: { uuid: variant.uuid } });
     }

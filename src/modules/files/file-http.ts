@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../../db/database.js';
+import { NotFoundError } from '../../graphql/errors.js';
 import type { Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
 import { contentDisposition, variantFileName } from './domain/file-name.js';
-import { decideRange, etagMatches, ifRangeHolds } from './domain/http-range.js';
+import { decideRange, etagMatches, fileCacheControl, ifRangeHolds } from './domain/http-range.js';
 import { isUrlVariant, MAX_VARIANT_PATH_CHARS, presignedLifetime } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
@@ -102,8 +103,7 @@ async function serve(
   const headers = new Headers({
     etag,
     'accept-ranges': 'bytes',
-    // an original's bytes never change under its URL; a variant may be rendered again (same URL, new ETag)
-    'cache-control': variant === 'original' ? 'private, max-age=31536000, immutable' : 'private, no-cache',
+    'cache-control': fileCacheControl(variant, grant.expiresAt, new Date()),
     'content-type': instance.mimeType,
     'content-disposition': contentDisposition(variantFileName(instance.file.originalFileName, variant, instance.ext), 'inline'),
     'x-content-type-options': 'nosniff',
@@ -131,8 +131,10 @@ async function serve(
   try {
     opened = await files.openCopy(instance.locations, size, range.kind === 'partial' ? { start: range.start, end: range.end } : undefined);
   } catch (error) {
-    log.warn({ err: error, fileUuid: uuid, variant }, 'no readable copy');
-    return unavailable();
+    // no copy is left to read (every one missing or damaged): the bytes are gone, not late
+    const lost = error instanceof NotFoundError;
+    log.warn({ err: error, fileUuid: uuid, variant }, lost ? 'no copy left to read' : 'no readable copy');
+    return lost ? notFound() : unavailable();
   }
   const length = range.kind === 'partial' ? range.end - range.start + 1 : size;
   headers.set('content-length', String(length));

@@ -515,11 +515,12 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
 
     /**
      * Opens the first readable of `copies` (readable copies of one instance, read in the same statement as its `size`,
-     * in COPY_ORDER): a missing or damaged copy is marked failed, one that cannot be read now is skipped.
+     * in COPY_ORDER): a missing or damaged copy is marked failed, one that cannot be read now is skipped. When none
+     * opens: the last error of a copy that may come back (an outage), else NotFoundError (no copy is left to read).
      */
     async openCopy(copies: ReadableCopy[], size: number | undefined, range?: { start: number; end?: number }) {
       if (range && size !== undefined && range.start >= size) throw new StorageRangeNotSatisfiableError(size);
-      let lastError: unknown = new NotFoundError('File');
+      let outage: unknown = null;
       for (const location of copies) {
         try {
           // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
@@ -527,18 +528,18 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
           const stream = await driver.get(location.path as StorageKey, range, size);
           return { stream, bucket: location.bucket, driver, key: location.path as StorageKey };
         } catch (error) {
-          lastError = error;
           const code = (error as { code?: string }).code;
           // a range within the recorded size (checked above) that the copy cannot satisfy: the copy is too short
           if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH' || code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
             await db.fileLocation.updateMany({ where: { uuid: location.uuid, status: 'active' }, data: { status: 'failed' } });
             log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
           } else {
+            outage = error;
             log.warn({ err: error, bucket: location.bucketUuid }, 'copy unreadable; trying the next one');
           }
         }
       }
-      throw lastError;
+      throw outage ?? new NotFoundError('File');
     },
 
     assertCanAdminister(viewer: Viewer) {

@@ -78,7 +78,7 @@ async function respond(deps: Deps, request: Request, file: SystemFile, manifest:
     opened = await deps.files.open(file.instance);
   } catch (error) {
     deps.log.warn({ err: error, fileUuid: file.fileUuid }, 'no readable copy of a system file');
-    return unavailable();
+    return error instanceof NotFoundError ? notFound() : unavailable();
   }
   headers.set('content-length', String(file.instance.size));
   if (request.method === 'HEAD') {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decideRange, etagMatches, ifRangeHolds } from './http-range.js';
+import { decideRange, etagMatches, fileCacheControl, ifRangeHolds } from './http-range.js';
 
 describe('decideRange', () => {
   test.each([
@@ -50,4 +50,18 @@ describe('ifRangeHolds', () => {
     ['*', '"abc"', false],
     ['', '"abc"', false],
   ])('If-Range %s vs %s', (header, etag, expected) => expect(ifRangeHolds(header, etag)).toBe(expected));
+});
+
+describe('fileCacheControl', () => {
+  const now = new Date('2025-01-01T12:00:00.000Z');
+  const inSeconds = (s: number) => new Date(now.getTime() + s * 1000);
+  test.each<[string, string, Date | null, string]>([
+    ['an original, URL without expiry', 'original', null, 'private, max-age=31536000, immutable'],
+    ['an original, URL for 60 s', 'original', inSeconds(60), 'private, max-age=60, immutable'],
+    ['an original, URL for 59.9 s (rounded down)', 'original', inSeconds(59.9), 'private, max-age=59, immutable'],
+    ['an original, URL for two years (capped)', 'original', inSeconds(2 * 31_536_000), 'private, max-age=31536000, immutable'],
+    ['an original, URL in its last half second', 'original', inSeconds(0.5), 'private, max-age=0, immutable'],
+    ['a variant, URL without expiry', 'thumbnail', null, 'private, no-cache'],
+    ['a variant, URL for 60 s', 'thumbnail', inSeconds(60), 'private, no-cache'],
+  ])('%s', (_label, variant, expiresAt, expected) => expect(fileCacheControl(variant, expiresAt, now)).toBe(expected));
 });

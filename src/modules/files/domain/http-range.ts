@@ -49,3 +49,18 @@ export function ifRangeHolds(ifRange: string | null, etag: string): boolean {
   const candidate = ifRange.trim();
   return !candidate.startsWith('W/') && !etag.startsWith('W/') && candidate === etag;
 }
+
+/** How long an original's bytes may be cached when its URL does not expire: a year, immutable. */
+const ORIGINAL_MAX_AGE = 31_536_000;
+
+/**
+ * `Cache-Control` of a file URL's answer. An original's bytes never change under its URL: cached as immutable, for a
+ * year or, for a URL that expires, only until then (a cache keeps nothing the URL no longer grants). A variant may be
+ * rendered again under the same URL (new ETag): `no-cache`, revalidated each time.
+ */
+export function fileCacheControl(variant: string, urlExpiresAt: Date | null, now: Date): string {
+  if (variant !== 'original') return 'private, no-cache';
+  if (urlExpiresAt === null) return `private, max-age=${ORIGINAL_MAX_AGE}, immutable`;
+  const left = Math.floor((urlExpiresAt.getTime() - now.getTime()) / 1000);
+  return `private, max-age=${Math.max(0, Math.min(ORIGINAL_MAX_AGE, left))}, immutable`;
+}
