@@ -8,7 +8,7 @@ import type { FileService } from '../files/file.service.js';
 import { STATUSES, validateDataInput, type DataInput } from './domain/entity-input.js';
 import { LIST_TYPES, parseStoredFields, type FieldDefinition } from './domain/field-types.js';
 import { isJsonObject, type JsonObject } from '../../util/storable-json.js';
-import { escapeLike } from '../../util/text.js';
+import { escapeLike, isStorableText } from '../../util/text.js';
 import { prepareEntityData, type FileRef } from './domain/validate-entity-data.js';
 import { fileConstraintIssue } from './domain/validate-field-value.js';
 import { ENTITY_TX_OPTIONS, advisoryLock, entityLockKey, type EntityService } from './entity.service.js';
@@ -41,15 +41,11 @@ export type DataOrder = { by: 'POSITION' | 'TITLE' | 'DATE_CREATED' | 'DATE_UPDA
 
 export type EntityDataServiceDeps = { db: Db; log: Logger; files: FileService; entities: EntityService };
 
-/** The row or the definition changed between validating a write and locking for it: validate again. */
-class StaleReadError extends Error {}
-const MAX_ATTEMPTS = 4;
 /** Values an `in` field filter may list (each is one condition in the statement). */
 const MAX_IN_VALUES = 100;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SLUG_TAKEN: FieldIssue = { path: 'slug', message: 'has already been taken in this entity' };
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 export function createEntityDataService({ db, log, files, entities }: EntityDataServiceDeps) {
@@ -57,11 +53,11 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
    * Checks newly referenced files: the author may read each (FileService.visibleFile: their own, any for admins), it
    * is not in the trash, and it suits its field (image, size cap, accepted types).
    */
-  async function checkFileRefs(viewer: Viewer, refs: readonly FileRef[]): Promise<FieldIssue[]> {
+  async function checkFileRefs(tx: Tx, viewer: Viewer, refs: readonly FileRef[]): Promise<FieldIssue[]> {
     const found = await Promise.all(
       refs.map(async (ref) => {
         try {
-          const file = await files.visibleFile(viewer, ref.uuid);
+          const file = await files.visibleFile(viewer, ref.uuid, tx);
           if (file.status === 'trashed') return { path: ref.path, message: 'is in the trash' };
           const problem = fileConstraintIssue(ref.field, { size: Number(file.size), ext: file.ext, mimeType: file.mimeType, fileType: file.fileType });
           return problem ? { path: ref.path, message: problem } : null;
@@ -82,10 +78,11 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     });
   }
 
-  async function validatedData(viewer: Viewer, fields: FieldDefinition[], input: unknown, existing: JsonObject | null) {
+  /** The data to store, validated inside the write's transaction (under the entity lock, so nothing changes meanwhile). */
+  async function validatedData(tx: Tx, viewer: Viewer, fields: FieldDefinition[], input: unknown, existing: JsonObject | null) {
     const prepared = prepareEntityData(fields, input, existing);
     if (!prepared.ok) throw new ValidationError('Invalid entity data', prepared.issues);
-    const fileIssues = await checkFileRefs(viewer, newRefs(prepared.fileRefs, existing));
+    const fileIssues = await checkFileRefs(tx, viewer, newRefs(prepared.fileRefs, existing));
     if (fileIssues.length > 0) throw new ValidationError('Invalid entity data', fileIssues);
     return prepared.data;
   }
@@ -111,17 +108,10 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     if (other) throw new ValidationError('Invalid entity data', [SLUG_TAKEN]);
   }
 
-  /** Runs `attempt` again when it saw data that changed before its transaction locked the entity. */
-  async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (error instanceof StaleReadError && i < MAX_ATTEMPTS) continue;
-        if ((error as { code?: string }).code === 'P2002') throw new ValidationError('Invalid entity data', [SLUG_TAKEN]);
-        throw error;
-      }
-    }
+  /** A write that lost the race for a slug to another one (the unique index) is the same refusal as a taken slug. */
+  function slugRaceAsTaken(error: unknown): never {
+    if ((error as { code?: string }).code === 'P2002') throw new ValidationError('Invalid entity data', [SLUG_TAKEN]);
+    throw error;
   }
 
   function fieldFilterWhere(fields: readonly FieldDefinition[], filter: FieldFilter): Prisma.EntityDataWhereInput[] {
@@ -157,10 +147,14 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     return where;
   }
 
+  /** The entity named `name`, or null (a name no column can hold, a NUL say, names none). */
+  const entityNamed = async (name: string): Promise<Entity | null> =>
+    isStorableText(name) ? db.entity.findUnique({ where: { name } }) : null;
+
   return {
     /** The entity by name if the viewer may see it: managers see every status, others only published entities. */
     async visibleEntity(viewer: Viewer, name: string): Promise<Entity | null> {
-      const entity = await db.entity.findUnique({ where: { name } });
+      const entity = await entityNamed(name);
       if (!entity || (entity.status !== 'published' && !entities.canManage(viewer))) return null;
       return entity;
     },
@@ -209,15 +203,15 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
       await entities.assertEnabled();
       const { write, issues } = validateDataInput(input, 'create');
       if (issues.length > 0) throw new ValidationError('Invalid entity data', issues);
-      const row = await withRetry(async () => {
-        const entity = await db.entity.findUnique({ where: { name: input.entity } });
-        if (!entity) throw new NotFoundError('Entity');
-        const data = await validatedData(viewer, parseStoredFields(entity.fieldsDefinition), input.data ?? {}, null);
-        return db.$transaction(async (tx) => {
+      const entity = await entityNamed(input.entity);
+      if (!entity) throw new NotFoundError('Entity');
+      // validated under the entity lock: the definition cannot change between the check and the write
+      const row = await db
+        .$transaction(async (tx) => {
           await advisoryLock(tx, entityLockKey(entity.uuid));
           const fresh = await tx.entity.findUnique({ where: { uuid: entity.uuid }, select: { fieldsDefinition: true } });
           if (!fresh) throw new NotFoundError('Entity');
-          if (!sameJson(fresh.fieldsDefinition, entity.fieldsDefinition)) throw new StaleReadError();
+          const data = await validatedData(tx, viewer, parseStoredFields(fresh.fieldsDefinition), input.data ?? {}, null);
           if (input.parentUuid) await checkParent(tx, entity.uuid, input.parentUuid, null);
           if (write.slug) await assertSlugFree(tx, entity.uuid, write.slug, null);
           const position =
@@ -235,8 +229,8 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
               position,
             },
           });
-        }, ENTITY_TX_OPTIONS);
-      });
+        }, ENTITY_TX_OPTIONS)
+        .catch(slugRaceAsTaken);
       log.info({ entityDataUuid: row.uuid, entityUuid: row.entityUuid }, 'entity data created');
       return row;
     },
@@ -249,16 +243,16 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
       await entities.assertEnabled();
       const { write, issues } = validateDataInput(input, 'update');
       if (issues.length > 0) throw new ValidationError('Invalid entity data', issues);
-      return withRetry(async () => {
-        const row = await db.entityData.findUnique({ where: { uuid: input.uuid }, include: { entity: true } });
-        if (!row) throw new NotFoundError('EntityData');
-        const existing = isJsonObject(row.data) ? row.data : {};
-        const data = await validatedData(viewer, parseStoredFields(row.entity.fieldsDefinition), input.data, existing);
-        return db.$transaction(async (tx) => {
-          await advisoryLock(tx, entityLockKey(row.entityUuid));
-          const fresh = await tx.entityData.findUnique({ where: { uuid: row.uuid }, include: { entity: { select: { fieldsDefinition: true } } } });
-          if (!fresh) throw new NotFoundError('EntityData');
-          if (!sameJson(fresh.data, row.data) || !sameJson(fresh.entity.fieldsDefinition, row.entity.fieldsDefinition)) throw new StaleReadError();
+      const target = await db.entityData.findUnique({ where: { uuid: input.uuid }, select: { entityUuid: true } });
+      if (!target) throw new NotFoundError('EntityData');
+      // validated under the entity lock, against the data and definition as they are then: writers take turns
+      return db
+        .$transaction(async (tx) => {
+          await advisoryLock(tx, entityLockKey(target.entityUuid));
+          const row = await tx.entityData.findUnique({ where: { uuid: input.uuid }, include: { entity: { select: { fieldsDefinition: true } } } });
+          if (!row) throw new NotFoundError('EntityData');
+          const existing = isJsonObject(row.data) ? row.data : {};
+          const data = await validatedData(tx, viewer, parseStoredFields(row.entity.fieldsDefinition), input.data, existing);
           if (input.parentUuid) await checkParent(tx, row.entityUuid, input.parentUuid, row.uuid);
           if (write.slug) await assertSlugFree(tx, row.entityUuid, write.slug, row.uuid);
           return tx.entityData.update({
@@ -273,8 +267,8 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
               data: data as Prisma.InputJsonValue,
             },
           });
-        }, ENTITY_TX_OPTIONS);
-      });
+        }, ENTITY_TX_OPTIONS)
+        .catch(slugRaceAsTaken);
     },
 
     /** Deletes one entry; its children keep existing without a parent. */
@@ -290,7 +284,7 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
     async reorder(entityName: string, uuids: readonly string[]): Promise<string[]> {
       await entities.assertEnabled();
       if (new Set(uuids).size !== uuids.length) throw new ValidationError('Invalid order', [{ path: 'uuids', message: 'lists an entry twice' }]);
-      const entity = await db.entity.findUnique({ where: { name: entityName }, select: { uuid: true } });
+      const entity = await entityNamed(entityName);
       if (!entity) throw new NotFoundError('Entity');
       return db.$transaction(async (tx) => {
         await advisoryLock(tx, entityLockKey(entity.uuid));

@@ -434,9 +434,12 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       }
     },
 
-    /** The file if the viewer may see it: their own, or any for admins; system files and other users' are "missing". */
-    async visibleFile(viewer: Viewer, uuid: string): Promise<File> {
-      const file = await db.file.findUnique({ where: { uuid } });
+    /**
+     * The file if the viewer may see it: their own, or any for admins; system files and other users' are "missing".
+     * `client`: the transaction to read it in, if any.
+     */
+    async visibleFile(viewer: Viewer, uuid: string, client: Prisma.TransactionClient = db): Promise<File> {
+      const file = await client.file.findUnique({ where: { uuid } });
       if (!file || file.systemManaged || (!viewer.isAdmin && file.userUuid !== viewer.uuid)) throw new NotFoundError('File');
       return file;
     },

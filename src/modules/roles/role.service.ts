@@ -3,6 +3,7 @@ import { Prisma, type Role, type RoleAssignment } from '../../generated/prisma/c
 import type { ClientInfo, Viewer } from '../../graphql/context.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
+import { isStorableText } from '../../util/text.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { diffPermissions, normalizePermissionKeys } from './domain/permissions.js';
 import {
@@ -62,6 +63,9 @@ function parseSelector(selector: RoleSelector): { selector: RoleSelector; issues
   const hasName = selector.roleName != null;
   if (hasUuid === hasName) {
     return { selector, issues: [{ path: 'roleUuid', message: 'give exactly one of roleUuid and roleName' }] };
+  }
+  if (hasName && !isStorableText(selector.roleName!)) {
+    return { selector, issues: [{ path: 'roleName', message: 'contains characters that cannot be stored (NUL or an unpaired surrogate)' }] };
   }
   const named = hasUuid ? { roleUuid: selector.roleUuid } : { roleName: normalizeRoleName(selector.roleName ?? '') };
   return { selector: named, issues: [] };

@@ -25,6 +25,9 @@ describe('validateEntityInput', () => {
     ['long description', { ...valid, description: 'x'.repeat(501) }, 'description'],
     ['unknown status', { ...valid, status: 'live' }, 'status'],
     ['settings not an object', { ...valid, settings: [1] }, 'settings'],
+    ['icon too long', { ...valid, icon: 'x'.repeat(256) }, 'icon'],
+    ['icon with a control character', { ...valid, icon: 'star\u0000' }, 'icon'],
+    ['icon with an unpaired surrogate', { ...valid, icon: '\ud800x' }, 'icon'],
   ])('%s is refused', (_name, input, path) => {
     expect(validateEntityInput(input, 'create').issues.map((i) => i.path)).toContain(path);
   });

@@ -75,7 +75,9 @@ export function validateEntityInput(input: EntityInput, mode: 'create' | 'update
   }
   if (input.icon !== undefined) {
     const icon = input.icon?.trim() ?? '';
-    if (icon.length > 255 || CONTROL.test(icon)) issues.push({ path: 'icon', message: 'must be at most 255 characters' });
+    if (icon.length > 255 || CONTROL.test(icon) || !isStorableString(icon)) {
+      issues.push({ path: 'icon', message: 'must be at most 255 characters without control characters' });
+    }
     write.icon = icon === '' ? null : icon;
   }
   if (input.status != null) {
