@@ -12,7 +12,7 @@ import {
   waitForProcessed,
   type MediaHarness,
 } from '../fixtures/media/harness.js';
-import { mp3Audio, twoPagePdf, zipArchive } from '../fixtures/media/make.js';
+import { croppedPdf, mp3Audio, twoPagePdf, zipArchive } from '../fixtures/media/make.js';
 
 describe.each(backends)('documents, audio and archives on %s', (_name, open) => {
   let backend: Backend;
@@ -56,6 +56,22 @@ describe.each(backends)('documents, audio and archives on %s', (_name, open) => 
     await h.services.media.processFile(uploaded.uuid, { final: true });
     expect(await snapshot(h, uploaded.uuid)).toEqual(file);
     expect(await bucketObjects(h)).toEqual(objects);
+  });
+
+  test('a PDF whose MediaBox is far larger than its CropBox: variants show the visible page, at its shape', async () => {
+    const uploaded = await uploadMedia(h, 'bleed.pdf', croppedPdf());
+    const done = await waitForProcessed(h, uploaded.uuid);
+    expect(done).toMatchObject({ status: 'active', metadata: { pdf: { page_width_pts: 612, page_height_pts: 792 } } });
+    const file = await snapshot(h, uploaded.uuid);
+    const variants = file.instances.filter((i) => i.variantName !== 'original');
+    expect(variants.length).toBeGreaterThan(0);
+    for (const variant of variants) {
+      expect(variant.processingStatus, variant.variantName).toBe('completed');
+      const facts = await imageFacts(await storedBytes(h, variant));
+      // the page rendered is 1275×1650 (letter at 150 dpi): no variant is wider, and each keeps its shape
+      expect(facts.width!, variant.variantName).toBeLessThanOrEqual(1275);
+      expect(facts.height! / facts.width!, variant.variantName).toBeCloseTo(792 / 612, 1);
+    }
   });
 
   test.each([

@@ -17,7 +17,7 @@ import {
   watchEvents,
   type MediaHarness,
 } from '../fixtures/media/harness.js';
-import { animatedGif, halves, jpegWithExifRotation, pngWithAlpha, tiff16 } from '../fixtures/media/make.js';
+import { animatedGif, animatedPng, halves, jpegWithExifRotation, pngWithAlpha, tiff16 } from '../fixtures/media/make.js';
 
 const CreateDimensionDocument = graphql(`
   mutation MediaImagesCreateDimension($input: CreateStorageDimensionInput!) {
@@ -152,6 +152,20 @@ describe.each(backends)('image variants on %s', (_name, open) => {
       'thumbnail jpg 150x100 completed',
     ]);
     await expectSameWhenProcessedAgain(uuid);
+  });
+
+  test('animated PNG (image/apng): processed as a PNG, variants from its default image', async () => {
+    const uploaded = await uploadMedia(h, 'loop.png', await animatedPng(400, 200));
+    expect(uploaded).toMatchObject({ status: 'processing', mimeType: 'image/apng' });
+    const done = await waitForProcessed(h, uploaded.uuid);
+    expect(done).toMatchObject({ status: 'active', width: 400, height: 200, metadata: { image: { format: 'png' } } });
+    const file = await checkStoredVariants(uploaded.uuid);
+    expect(variantSummary(file).map((v) => v.replace(/ \S+ \d+x\d+/, ''))).toEqual([
+      'large completed',
+      'medium completed',
+      'small completed',
+      'thumbnail completed',
+    ]);
   });
 
   test('animated GIF: frame count recorded, variants from the first frame', async () => {

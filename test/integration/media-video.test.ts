@@ -154,3 +154,70 @@ describe.each(backends)('a file-processing job that outlives its expiry on %s', 
     expect(variantSummary(await snapshot(h, uuid)).every((v) => v.endsWith(' completed'))).toBe(true);
   });
 });
+
+/** Clips made to cost little to store and much to encode, and files deleted while they are processed. */
+describe.each(backends)('bounded video work on %s', (_name, open) => {
+  let backend: Backend;
+  let h: MediaHarness;
+  let dir: string;
+  let log: string;
+  let gate: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pk-gated-ffmpeg-'));
+    log = join(dir, 'runs.log');
+    gate = join(dir, 'go');
+    // ffmpeg that notes each run, then waits for the test to open the gate
+    const wrapper = join(dir, 'ffmpeg');
+    await writeFile(wrapper, `#!/bin/sh\necho start >> '${log}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\nexec ffmpeg "$@"\n`);
+    await chmod(wrapper, 0o755);
+    backend = await open();
+    h = await openMediaHarness(backend, { media: { tools: { ffmpeg: wrapper } }, worker: false });
+  });
+  afterAll(async () => {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const runs = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l === 'start').length;
+
+  test('three frames a minute apart are encoded as three frames, not a frame every 1/25 s of the gap', async () => {
+    await writeFile(gate, '');
+    try {
+      const clip = join(dir, 'gap.mp4');
+      const frames = ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=0.12'];
+      const gap = ['-vf', "setpts='if(lt(N,2),N/(25*TB),60/TB)'", '-fps_mode', 'passthrough'];
+      await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...frames, ...gap, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
+      const { uuid } = await uploadMedia(h, 'gap.mp4', await readFile(clip));
+      await h.services.media.processFile(uuid, { final: true });
+      const file = await snapshot(h, uuid);
+      expect(file).toMatchObject({ status: 'active', duration: 60 });
+      const renditions = file.instances.filter((i) => i.ext === 'mp4' && i.variantName !== 'original');
+      expect(renditions.length).toBeGreaterThan(0);
+      for (const variant of renditions) {
+        const probe = join(dir, 'probe.mp4');
+        await writeFile(probe, await storedBytes(h, variant));
+        const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', probe]);
+        expect(Number(stdout.trim()), variant.variantName).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await rm(gate, { force: true });
+    }
+  });
+
+  test('a file deleted while a rendition is encoded: the run stops after it, no further ffmpeg run, nothing left', async () => {
+    const { uuid } = await uploadMedia(h, 'deleted.mp4', await mp4Video(320, 240, 1));
+    const before = await runs();
+    const processing = h.services.media.processFile(uuid, { final: true });
+    for (let i = 0; i < 400 && (await runs()) === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await runs()).toBe(before + 1); // the first rendition's ffmpeg waits at the gate
+    await h.services.files.remove(null, uuid);
+    await writeFile(gate, '');
+    try {
+      await processing;
+      expect(await runs()).toBe(before + 1); // 3 more renditions and a thumbnail were planned
+      expect(await h.db.file.count({ where: { uuid } })).toBe(0);
+      expect(await h.db.fileInstance.count({ where: { fileUuid: uuid } })).toBe(0);
+    } finally {
+      await rm(gate, { force: true });
+    }
+  });
+});

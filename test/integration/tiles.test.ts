@@ -190,6 +190,20 @@ describe.each(backends)('deep-zoom tiles on %s', (name, open) => {
       }
     });
 
+    test('an image processing found unreadable (status failed): no dziUrl, and its manifest and tiles answer 404', async () => {
+      const uuid = await upload(app, user, 'broken.jpg', 'image/jpeg', await noisyJpeg(300, 200));
+      const signed = `${app.services.fileUrls.url(uuid, 'dzi')}/${uuid}.dzi`;
+      await backend.database.prisma.file.update({ where: { uuid }, data: { status: 'failed' } });
+      expect(await dziUrlOf(uuid)).toBeNull();
+      expect((await get(app, signed)).status).toBe(404);
+      expect((await get(app, tileUrl(signed, 0, 0, 0, 'jpg'))).status).toBe(404);
+      expect(await systemRows(uuid)).toHaveLength(0);
+      // processed again successfully (active), the same URL works
+      await backend.database.prisma.file.update({ where: { uuid }, data: { status: 'active' } });
+      expect(await dziUrlOf(uuid)).toBe(signed);
+      expect((await get(app, signed)).status).toBe(200);
+    });
+
     test('the manifest, then the whole pyramid on the first tile request, lazily, with the right sizes and pixels', async () => {
       const source = await noisyJpeg(1000, 700);
       const uuid = await upload(app, user, 'big.jpg', 'image/jpeg', source);

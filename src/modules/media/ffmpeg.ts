@@ -43,6 +43,17 @@ const CODECS: Record<VideoVariantPlan['container'], string[]> = {
 };
 
 /**
+ * Frames keep their own times (no frame is repeated to fill a gap: 3 frames 3 hours apart stay 3 frames, not 270,000
+ * to encode), except in AVI, which has no frame times and so takes a constant rate.
+ */
+const FRAME_TIMING: Record<VideoVariantPlan['container'], string[]> = {
+  mp4: ['-fps_mode', 'passthrough'],
+  mov: ['-fps_mode', 'passthrough'],
+  webm: ['-fps_mode', 'passthrough'],
+  avi: [],
+};
+
+/**
  * Transcodes to the plan: first video and (if any) first audio stream, rotation applied by ffmpeg, exact size, the
  * plan's CRF; bit-exact muxing and no copied metadata, so the same input gives the same bytes.
  */
@@ -52,7 +63,7 @@ export async function transcodeVideo(tools: ToolPaths, input: string, plan: Vide
     'ffmpeg',
     [
       '-nostdin', '-hide_banner', '-v', 'error', '-y', '-i', input,
-      '-map', '0:v:0', '-map', '0:a:0?', '-vf', filterOf(plan), '-crf', String(plan.crf),
+      '-map', '0:v:0', '-map', '0:a:0?', '-vf', filterOf(plan), '-crf', String(plan.crf), ...FRAME_TIMING[plan.container],
       ...CODECS[plan.container],
       '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact',
       outPath,

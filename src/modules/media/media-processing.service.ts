@@ -421,7 +421,14 @@ export function createMediaService(deps: MediaServiceDeps) {
           })();
           return (await decoded) ?? analysis.sourcePath!;
         };
+        // a file deleted meanwhile needs no more variants (and has no row to record one on): the run stops
+        const deleted = async () => {
+          if ((await db.file.count({ where: { uuid } })) > 0) return false;
+          log.info({ fileUuid: uuid }, 'file deleted while it was processed; the run stops');
+          return true;
+        };
         for (const plan of plans) {
+          if (await deleted()) return;
           await publish(uuid, plan.name, 'processing');
           let rendered: RenderedVariant | null = null;
           try {
@@ -431,6 +438,7 @@ export function createMediaService(deps: MediaServiceDeps) {
             await variants.store(uuid, plan.name, targets, rendered);
             await publish(uuid, plan.name, 'completed');
           } catch (error) {
+            if (await deleted()) return;
             if (!isPermanent(error) && !opts.final) {
               transient ??= error;
               log.warn({ err: error, fileUuid: uuid, variant: plan.name }, 'variant failed; the job will retry');

@@ -121,13 +121,16 @@ export function createTileService({ db, log, settings, files, systemFiles, concu
   const gate = createGate(concurrency);
   const once = createSingleFlight();
 
-  /** A non-system, non-trashed raster image with a stored original, or null. */
+  /**
+   * A non-system raster image with a stored original, neither trashed nor failed (processing found it unreadable: a
+   * pyramid could never be made, and each try would decode it again), or null.
+   */
   async function source(fileUuid: string): Promise<Source | null> {
     const file = await db.file.findFirst({
       where: {
         uuid: fileUuid,
         systemManaged: false,
-        status: { not: 'trashed' },
+        status: { notIn: ['trashed', 'failed'] },
         mimeType: { startsWith: 'image/', not: 'image/svg+xml' },
       },
       select: {

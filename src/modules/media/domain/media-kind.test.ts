@@ -5,6 +5,7 @@ describe('processingKindOf / initialStatusFor', () => {
   test.each([
     ['jpeg', 'image', 'image/jpeg', false, 'image', 'processing'],
     ['png', 'image', 'image/png', false, 'image', 'processing'],
+    ['animated png', 'image', 'image/apng', false, 'image', 'processing'],
     ['16-bit tiff', 'image', 'image/tiff', false, 'image', 'processing'],
     ['animated gif', 'image', 'image/gif', false, 'image', 'processing'],
     ['heic (not decodable here)', 'image', 'image/heic', false, null, 'active'],

@@ -5,6 +5,7 @@ export type ProcessingKind = 'image' | 'video' | 'pdf';
 export const SHARP_INPUT_MIMES: ReadonlySet<string> = new Set([
   'image/jpeg',
   'image/png',
+  'image/apng',
   'image/webp',
   'image/gif',
   'image/tiff',
