@@ -131,7 +131,7 @@ describe.each(backends)('comment media on %s', (_name, open) => {
   let bob: TestUser;
 
   const setSetting = (key: string, value: string) => app.services.settings.update({ key, value });
-  const makeFile = (by: TestUser, size = 1000) =>
+  const makeFile = (by: TestUser, size = 1000, status = 'active') =>
     db.file.create({
       data: {
         originalFileName: `photo-${randomUUID().slice(0, 8)}.png`,
@@ -143,7 +143,7 @@ describe.each(backends)('comment media on %s', (_name, open) => {
         userFileChecksum: randomUUID(),
         size: BigInt(size),
         userUuid: by.uuid,
-        status: 'active',
+        status,
       },
     });
   const counts = async () => ({ comments: await db.comment.count(), media: await db.commentMedia.count() });
@@ -221,11 +221,13 @@ describe.each(backends)('comment media on %s', (_name, open) => {
     ['five attachments', async () => ({ count: 5 }), 'TooManyAttachmentsError'],
     ["someone else's file", async () => ({ foreign: true }), 'ValidationError'],
     ['the same file twice', async () => ({ twice: true }), 'ValidationError'],
+    ['a file in the trash', async () => ({ trashed: true }), 'ValidationError'],
   ])('refused at creation (%s): nothing is written', async (_name, setup, typename) => {
-    const opts = (await setup()) as { setting?: [string, string]; count?: number; foreign?: boolean; twice?: boolean };
+    const opts = (await setup()) as { setting?: [string, string]; count?: number; foreign?: boolean; twice?: boolean; trashed?: boolean };
     const files = await Promise.all(Array.from({ length: opts.count ?? 2 }, () => makeFile(alice)));
     if (opts.foreign) files.push(await makeFile(bob));
     if (opts.twice) files.push(files[0]!);
+    if (opts.trashed) files.push(await makeFile(alice, 1000, 'trashed'));
     if (opts.setting) await setSetting(...opts.setting);
     try {
       const before = await counts();
@@ -238,6 +240,7 @@ describe.each(backends)('comment media on %s', (_name, open) => {
       expect(r.data?.createComment.__typename, JSON.stringify(r)).toBe(typename);
       if (opts.foreign) expect(r.data?.createComment).toMatchObject({ issues: [{ path: 'attachments.2.fileUuid', message: 'is not a file you can use' }] });
       if (opts.count) expect(r.data?.createComment).toMatchObject({ max: 4 });
+      if (opts.trashed) expect(r.data?.createComment).toMatchObject({ issues: [{ path: 'attachments.2.fileUuid', message: 'is in the trash' }] });
       expect(await counts()).toEqual(before);
     } finally {
       if (opts.setting) await setSetting(opts.setting[0], 'true');
@@ -257,6 +260,10 @@ describe.each(backends)('comment media on %s', (_name, open) => {
     expect((await attach({ fileUuid: a!.uuid })).data?.attachCommentMedia).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'fileUuid' }] });
     expect((await attach({ fileUuid: d!.uuid, caption: 'c'.repeat(501) })).data?.attachCommentMedia).toMatchObject({ issues: [{ path: 'caption' }] });
     expect((await attach({ fileUuid: (await makeFile(bob)).uuid })).data?.attachCommentMedia).toMatchObject({ __typename: 'NotFoundError' });
+    expect((await attach({ fileUuid: (await makeFile(alice, 1000, 'trashed')).uuid })).data?.attachCommentMedia).toMatchObject({
+      __typename: 'ValidationError',
+      issues: [{ path: 'fileUuid', message: 'is in the trash' }],
+    });
     expect((await attach({ fileUuid: (await makeFile(alice, 25 * MiB)).uuid })).data?.attachCommentMedia).toMatchObject({ __typename: 'FileTooLargeError', maxBytes: 20 * MiB });
     expect((await execute(app, Attach, { input: { commentUuid: randomUUID(), fileUuid: d!.uuid } }, alice.headers)).data?.attachCommentMedia).toMatchObject({ __typename: 'NotFoundError' });
     expect(await counts()).toEqual(before);

@@ -59,6 +59,7 @@ export function createCommentMediaService({ db, log, comments, files }: CommentM
       if (issues.some(Boolean)) throw new ValidationError('Invalid attachment', issues.filter((i) => i !== null));
       const comment = await comments.liveComment(input.commentUuid);
       const file = await files.visibleFile(viewer, input.fileUuid);
+      if (file.status === 'trashed') throw new ValidationError('Invalid attachment', [{ path: 'fileUuid', message: 'is in the trash' }]);
       if (Number(file.size) > rules.maxAttachmentBytes) throw new FileTooLargeError(rules.maxAttachmentBytes);
       try {
         const media = await db.$transaction(async (tx) => {

@@ -78,7 +78,8 @@ export function createCommentService({ db, log, settings, files }: CommentServic
     const issues: FieldIssue[] = [];
     for (const [i, a] of attachments.entries()) {
       try {
-        await files.visibleFile(viewer, a.fileUuid);
+        const file = await files.visibleFile(viewer, a.fileUuid);
+        if (file.status === 'trashed') issues.push({ path: `attachments.${i}.fileUuid`, message: 'is in the trash' });
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         issues.push({ path: `attachments.${i}.fileUuid`, message: 'is not a file you can use' });
