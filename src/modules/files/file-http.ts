@@ -83,7 +83,8 @@ async function serve(
     return notFound();
   }
   if (!isUrlVariant(variant)) return notFound();
-  const grant = urls.check(uuid, variant, token);
+  const now = new Date();
+  const grant = urls.check(uuid, variant, token, now);
   if (!grant.ok) return notFound();
   // a variant whose rendering failed or is still pending has no bytes: it is missing, like one never made.
   // One statement: the instance, its name and its readable copies (the size the copies are checked against is read
@@ -103,7 +104,7 @@ async function serve(
   const headers = new Headers({
     etag,
     'accept-ranges': 'bytes',
-    'cache-control': fileCacheControl(variant, grant.expiresAt, new Date()),
+    'cache-control': fileCacheControl(variant, grant.expiresAt, now),
     'content-type': instance.mimeType,
     'content-disposition': contentDisposition(variantFileName(instance.file.originalFileName, variant, instance.ext), 'inline'),
     'x-content-type-options': 'nosniff',
@@ -119,7 +120,7 @@ async function serve(
 
   const first = instance.locations[0];
   if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
-    const seconds = presignedLifetime(grant.expiresAt, new Date());
+    const seconds = presignedLifetime(grant.expiresAt, now);
     const location = await presignedUrl(buckets, first, instance, seconds).catch((error: unknown) => {
       log.warn({ err: error, bucket: first.bucketUuid }, 'copy not presignable; served through the server');
       return null;

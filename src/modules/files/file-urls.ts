@@ -25,10 +25,6 @@ export function createFileUrls({ secret, publicUrl }: { secret: Buffer; publicUr
     check(fileUuid: string, variant: string, token: string, now = new Date()): UrlTokenCheck {
       return verifyUrlToken(token, { fileUuid, variant }, secret, now);
     },
-    /** `check`, as a yes or no. */
-    verify(fileUuid: string, variant: string, token: string, now = new Date()): boolean {
-      return verifyUrlToken(token, { fileUuid, variant }, secret, now).ok;
-    },
   };
 }
 

@@ -39,7 +39,7 @@ export function useTileServing(deps: Deps): Plugin {
 /** The file route's answers: a bad token, a switched-off setting and a missing tile look alike. */
 async function serve(deps: Deps, request: Request, dzi: DziRequest): Promise<Response> {
   if (dzi.kind === 'invalid') return notFound();
-  if (!deps.urls.verify(dzi.fileUuid, DZI_VARIANT, dzi.token)) return notFound();
+  if (!deps.urls.check(dzi.fileUuid, DZI_VARIANT, dzi.token).ok) return notFound();
   if (!(await deps.tiles.enabled())) return notFound();
   let file: SystemFile | null;
   try {

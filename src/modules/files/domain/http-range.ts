@@ -1,3 +1,5 @@
+import { secondsLeft } from './url-token.js';
+
 /** A single `Range: bytes=…` request resolved against the object size (RFC 9110 §14). */
 export type RangeDecision =
   | Readonly<{ kind: 'full' }>
@@ -61,6 +63,5 @@ const ORIGINAL_MAX_AGE = 31_536_000;
 export function fileCacheControl(variant: string, urlExpiresAt: Date | null, now: Date): string {
   if (variant !== 'original') return 'private, no-cache';
   if (urlExpiresAt === null) return `private, max-age=${ORIGINAL_MAX_AGE}, immutable`;
-  const left = Math.floor((urlExpiresAt.getTime() - now.getTime()) / 1000);
-  return `private, max-age=${Math.max(0, Math.min(ORIGINAL_MAX_AGE, left))}, immutable`;
+  return `private, max-age=${Math.max(0, Math.min(ORIGINAL_MAX_AGE, secondsLeft(urlExpiresAt, now)))}, immutable`;
 }

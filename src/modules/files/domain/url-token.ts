@@ -124,9 +124,11 @@ export const MAX_PRESIGNED_SECONDS = 300;
  */
 export function presignedLifetime(tokenExpiresAt: Date | null, now: Date): number {
   if (tokenExpiresAt === null) return MAX_PRESIGNED_SECONDS;
-  const left = Math.floor((tokenExpiresAt.getTime() - now.getTime()) / 1000);
-  return Math.min(MAX_PRESIGNED_SECONDS, Math.max(1, left));
+  return Math.min(MAX_PRESIGNED_SECONDS, Math.max(1, secondsLeft(tokenExpiresAt, now)));
 }
+
+/** Whole seconds from `now` to `expiresAt` (rounded down; negative once past). */
+export const secondsLeft = (expiresAt: Date, now: Date): number => Math.floor((expiresAt.getTime() - now.getTime()) / 1000);
 
 /** The path of a file URL (uuid lower-cased, variant percent-encoded). */
 export function fileUrlPath(fileUuid: string, variant: string, token: string): string {
