@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { LATEST_VERSION, migratedVersion } from './db/migrations/runner.js';
 import { connectionArgumentError, invalidCursorError } from './graphql/cursors.js';
+import { AppError } from './graphql/errors.js';
 import { createContextFactory, type Context, type ContextDeps, type ServerContext } from './graphql/context.js';
 import { useQueryLimits } from './graphql/query-limits.js';
 import { useStorableText } from './graphql/text-inputs.js';
@@ -79,6 +80,10 @@ export function createApp(deps: AppDeps): App {
         }
         const argument = error instanceof GraphQLError ? connectionArgumentError(error) : null;
         if (argument) return argument;
+        // an expected failure outside a field's typed errors (a payload's row deleted since the commit): its code, not a fault
+        if (error instanceof GraphQLError && original instanceof AppError) {
+          return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: original.code } });
+        }
         if (original && !(original instanceof GraphQLError)) log.error({ err: original }, 'unexpected error');
         // never the development form (the cause's message and stack in the answer), whatever NODE_ENV says
         return maskError(error, message, false);

@@ -27,12 +27,35 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** The real app over a test database; `mailer` captures mail when a test reads it. */
-export function createTestApp(backend: Backend, opts: { env?: Record<string, string>; mailer?: Mailer } = {}): App {
+/** What runs before the GraphQL layer reads one row of `model` (e.g. "Role") by a unique key. */
+export type BeforeUniqueRead = (model: string, where: unknown) => Promise<void>;
+
+/**
+ * The real app over a test database; `mailer` captures mail when a test reads it. With `beforeUniqueRead`, resolvers
+ * (not services) wait for it before each unique read: a test puts a simultaneous write exactly between a mutation's
+ * commit and the re-read of its answer.
+ */
+export function createTestApp(
+  backend: Backend,
+  opts: { env?: Record<string, string>; mailer?: Mailer; beforeUniqueRead?: BeforeUniqueRead } = {},
+): App {
   const config = testConfig(opts.env);
   const services = createServices({ db: backend.database, config, log: silentLog, mailer: opts.mailer });
   backend.onClose(() => services.close());
-  return createApp({ db: backend.database, log: silentLog, config, services });
+  const before = opts.beforeUniqueRead;
+  const prisma = before
+    ? (backend.database.prisma.$extends({
+        query: {
+          $allModels: {
+            async $allOperations({ model, operation, args, query }) {
+              if (operation === 'findUnique' || operation === 'findUniqueOrThrow') await before(model, (args as { where?: unknown }).where);
+              return query(args);
+            },
+          },
+        },
+      }) as unknown as Db)
+    : backend.database.prisma;
+  return createApp({ db: { ...backend.database, prisma }, log: silentLog, config, services });
 }
 
 const RegisterDocument = graphql(`

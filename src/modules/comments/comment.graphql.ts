@@ -4,7 +4,7 @@ import { builder } from '../../graphql/builder.js';
 import type { Context, Viewer } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import { FileTooLargeError } from '../files/file.errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AttachmentsDisabledError, CommentsDisabledError, PositionTakenError, TooManyAttachmentsError } from './comment.errors.js';
@@ -177,14 +177,14 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const loadComment = (ctx: Context, query: object, uuid: string) =>
-  ctx.db.comment.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
+export const loadComment = (ctx: Context, query: object, uuid: string) =>
+  reread('Comment', ctx.db.comment.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } }));
 
 builder.mutationFields((t) => ({
   createComment: t.withAuth({ viewer: true }).prismaField({
     type: 'Comment',
     description: 'Comments on a resource (any signed-in user), optionally replying to `parentId` and attaching files.',
-    errors: { types: [ValidationError, CommentsDisabledError, AttachmentsDisabledError, TooManyAttachmentsError, FileTooLargeError] },
+    errors: { types: [ValidationError, NotFoundError, CommentsDisabledError, AttachmentsDisabledError, TooManyAttachmentsError, FileTooLargeError] },
     args: { input: t.arg({ type: CreateCommentInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const comment = await ctx.services.comments.create(ctx.viewer, {

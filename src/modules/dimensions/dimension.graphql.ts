@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 
 const dimensionFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
   name: t.string({ description: '^[a-z0-9_]+$, 1–50 characters; not "original", not ending in _<format>.' }),
@@ -27,11 +27,11 @@ builder.mutationFields((t) => ({
   createStorageDimension: t.withAuth({ admin: true }).prismaField({
     type: 'StorageDimension',
     description: 'Adds a variant preset. Existing files get it when their variants are regenerated.',
-    errors: { types: [ValidationError] },
+    errors: { types: [ValidationError, NotFoundError] },
     args: { input: t.arg({ type: CreateStorageDimensionInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const row = await ctx.services.dimensions.create(input);
-      return ctx.db.storageDimension.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: row.uuid } });
+      return reread('Dimension', ctx.db.storageDimension.findUnique({ ...selectingSomething(query), where: { uuid: row.uuid } }));
     },
   }),
   updateStorageDimension: t.withAuth({ admin: true }).prismaField({
@@ -42,7 +42,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, ctx) => {
       const { uuid, ...changes } = input;
       const row = await ctx.services.dimensions.update(uuid, changes);
-      return ctx.db.storageDimension.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: row.uuid } });
+      return reread('Dimension', ctx.db.storageDimension.findUnique({ ...selectingSomething(query), where: { uuid: row.uuid } }));
     },
   }),
   deleteStorageDimension: t.withAuth({ admin: true }).field({

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import { FILE_TYPES, parseStoredFields } from './domain/field-types.js';
 import { isJsonObject } from '../../util/storable-json.js';
 import { auditEntityData, staleDataKeys } from './domain/validate-entity-data.js';
@@ -221,7 +221,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateEntityDataInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const row = await ctx.services.entityData.create(viewerOf(ctx), input);
-      return ctx.db.entityData.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: row.uuid } });
+      return reread('Entry', ctx.db.entityData.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: row.uuid } }));
     },
   }),
   updateEntityData: t.withAuth(MANAGERS).prismaField({
@@ -231,7 +231,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateEntityDataInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const row = await ctx.services.entityData.update(viewerOf(ctx), input);
-      return ctx.db.entityData.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: row.uuid } });
+      return reread('Entry', ctx.db.entityData.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: row.uuid } }));
     },
   }),
   deleteEntityData: t.withAuth(MANAGERS).field({

@@ -109,8 +109,11 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
   }
 
   /** A write that lost the race for a slug to another one (the unique index) is the same refusal as a taken slug. */
-  function slugRaceAsTaken(error: unknown): never {
-    if ((error as { code?: string }).code === 'P2002') throw new ValidationError('Invalid entity data', [SLUG_TAKEN]);
+  /** A write that lost a race: a slug taken meanwhile, or (P2025) the entry deleted after it was read. */
+  function writeRaceAsTyped(error: unknown): never {
+    const code = (error as { code?: string }).code;
+    if (code === 'P2002') throw new ValidationError('Invalid entity data', [SLUG_TAKEN]);
+    if (code === 'P2025') throw new NotFoundError('EntityData');
     throw error;
   }
 
@@ -230,7 +233,7 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
             },
           });
         }, ENTITY_TX_OPTIONS)
-        .catch(slugRaceAsTaken);
+        .catch(writeRaceAsTyped);
       log.info({ entityDataUuid: row.uuid, entityUuid: row.entityUuid }, 'entity data created');
       return row;
     },
@@ -268,7 +271,7 @@ export function createEntityDataService({ db, log, files, entities }: EntityData
             },
           });
         }, ENTITY_TX_OPTIONS)
-        .catch(slugRaceAsTaken);
+        .catch(writeRaceAsTyped);
     },
 
     /** Deletes one entry; its children keep existing without a parent. */

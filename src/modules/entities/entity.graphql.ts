@@ -3,7 +3,7 @@ import { builder } from '../../graphql/builder.js';
 import type { Context, Viewer } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { checkOneOf, NotFoundError, ValidationError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import { STATUSES } from './domain/entity-input.js';
 import type { FieldChanges } from './domain/field-changes.js';
 import { FIELD_TYPES, parseStoredFields, type FieldDefinition } from './domain/field-types.js';
@@ -153,7 +153,7 @@ const UpdateEntityPayload = builder.objectRef<UpdateEntityShape>('UpdateEntityPa
     entity: t.prismaField({
       type: 'Entity',
       resolve: (query, p, _args, ctx) =>
-        ctx.db.entity.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: p.entityUuid } }),
+        reread('Entity', ctx.db.entity.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: p.entityUuid } })),
     }),
     addedFields: t.stringList({ resolve: (p) => p.changes.added }),
     removedFields: t.stringList({
@@ -212,11 +212,11 @@ builder.mutationFields((t) => ({
   createEntity: t.withAuth(MANAGERS).prismaField({
     type: 'Entity',
     description: 'Defines a new entity (permission `entities`). At most `entities_max_per_user` per creator.',
-    errors: { types: [ValidationError, EntitiesDisabledError, EntityLimitReachedError] },
+    errors: { types: [ValidationError, NotFoundError, EntitiesDisabledError, EntityLimitReachedError] },
     args: { input: t.arg({ type: CreateEntityInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const entity = await ctx.services.entities.create(viewerOf(ctx), input);
-      return ctx.db.entity.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: entity.uuid } });
+      return reread('Entity', ctx.db.entity.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: entity.uuid } }));
     },
   }),
   updateEntity: t.withAuth(MANAGERS).field({

@@ -2,7 +2,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import type { Context } from '../../graphql/context.js';
 import type { BucketHealth } from './bucket.service.js';
 import { BucketInUseError } from './file.errors.js';
@@ -134,11 +134,11 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createBucket: t.withAuth({ admin: true }).prismaField({
     type: 'Bucket',
-    errors: { types: [ValidationError] },
+    errors: { types: [ValidationError, NotFoundError] },
     args: { input: t.arg({ type: CreateBucketInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const bucket = await ctx.services.buckets.create(input);
-      return ctx.db.bucket.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: bucket.uuid } });
+      return reread('Bucket', ctx.db.bucket.findUnique({ ...selectingSomething(query), where: { uuid: bucket.uuid } }));
     },
   }),
   updateBucket: t.withAuth({ admin: true }).prismaField({
@@ -149,7 +149,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, ctx) => {
       const { uuid, ...changes } = input;
       const bucket = await ctx.services.buckets.update(uuid, changes);
-      return ctx.db.bucket.findUniqueOrThrow({ ...selectingSomething(query), where: { uuid: bucket.uuid } });
+      return reread('Bucket', ctx.db.bucket.findUnique({ ...selectingSomething(query), where: { uuid: bucket.uuid } }));
     },
   }),
   deleteBucket: t.withAuth({ admin: true }).field({

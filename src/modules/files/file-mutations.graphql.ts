@@ -2,7 +2,7 @@ import { builder } from '../../graphql/builder.js';
 import type { Context } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import type { RepairReport } from './replication.service.js';
 import type { SweepReport } from './storage-sweep.service.js';
 import { BucketUnavailableError, FileInUseError, FileTooLargeError, InvalidUploadError, UploadConflictError } from './file.errors.js';
@@ -30,7 +30,7 @@ const UploadFilePayload = builder.objectRef<UploadPayloadShape>('UploadFilePaylo
     file: t.prismaField({
       type: 'File',
       resolve: (query, payload, _args, ctx) =>
-        ctx.db.file.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: payload.fileUuid } }),
+        reread('File', ctx.db.file.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: payload.fileUuid } })),
     }),
     duplicate: t.exposeBoolean('duplicate', {
       description: 'True when the viewer already had these exact bytes: the existing file is returned, nothing is stored.',

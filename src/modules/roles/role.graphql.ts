@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import type { Context } from '../../graphql/context.js';
 import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
@@ -136,11 +136,11 @@ builder.mutationFields((t) => ({
     type: 'Role',
     description: 'Creates a custom role with no permissions.',
     authScopes: (_root, _args, ctx) => (ctx.viewer ? ROLE_MANAGERS : false),
-    errors: { types: [ValidationError] },
+    errors: { types: [ValidationError, NotFoundError] },
     args: { input: t.arg({ type: CreateRoleInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const role = await ctx.services.roles.createRole(input, adminAction(ctx));
-      return ctx.db.role.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } });
+      return reread('Role', ctx.db.role.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } }));
     },
   }),
   updateRole: t.prismaField({
@@ -152,7 +152,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const role = await ctx.services.roles.updateRole(input, adminAction(ctx));
-      return ctx.db.role.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } });
+      return reread('Role', ctx.db.role.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } }));
     },
   }),
   deleteRole: t.field({
@@ -171,7 +171,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SetRolePermissionsInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const role = await ctx.services.roles.setRolePermissions(input, input.permissions, adminAction(ctx));
-      return ctx.db.role.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } });
+      return reread('Role', ctx.db.role.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: role.uuid } }));
     },
   }),
   assignRole: t.prismaField({
@@ -182,11 +182,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: AssignRoleInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const assignment = await ctx.services.roles.assignRole(input, adminAction(ctx));
-      return ctx.db.roleAssignment.findUniqueOrThrow({
+      return reread('Role assignment', ctx.db.roleAssignment.findUnique({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: { uuid: assignment.uuid },
-      });
+      }));
     },
   }),
   removeRole: t.prismaField({
@@ -199,11 +199,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RemoveRoleInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const assignment = await ctx.services.roles.removeRole(input, adminAction(ctx));
-      return ctx.db.roleAssignment.findUniqueOrThrow({
+      return reread('Role assignment', ctx.db.roleAssignment.findUnique({
         ...selectingSomething(query),
         relationLoadStrategy: 'join',
         where: { uuid: assignment.uuid },
-      });
+      }));
     },
   }),
 }));
