@@ -197,6 +197,33 @@ describe.each(backends)('comment media on %s', (_name, open) => {
     expect(where.data?.file?.commentMedia).toEqual([{ position: 3, comment: { uuid: r.data.createComment.data.uuid } }]);
   });
 
+  test("comments_enabled off: a file's commentMedia says MODULE_DISABLED, and lists again once comments are back", async () => {
+    const file = await makeFile(alice);
+    const r = await execute(app, CreateComment, { input: { resourceType: 'post', resourceUuid: randomUUID(), body: 'x', attachments: [{ fileUuid: file.uuid }] } }, alice.headers);
+    expect(r.data?.createComment.__typename).toBe('MutationCreateCommentSuccess');
+    await setSetting('comments_enabled', 'false');
+    try {
+      const off = await execute(app, FileAttachments, { uuid: file.uuid }, alice.headers);
+      expect(off.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['MODULE_DISABLED', ['file', 'commentMedia']]]);
+    } finally {
+      await setSetting('comments_enabled', 'true');
+    }
+    const on = await execute(app, FileAttachments, { uuid: file.uuid }, alice.headers);
+    expect(on.errors).toBeUndefined();
+    expect(on.data?.file?.commentMedia).toHaveLength(1);
+    // the switch is checked per file from the settings cache: the lists still load with their parents
+    const statementsFor = async (attachments: number) => {
+      const files = await Promise.all(Array.from({ length: attachments }, () => makeFile(alice)));
+      const c = await execute(app, CreateComment, { input: { resourceType: 'post', resourceUuid: randomUUID(), body: 'x', attachments: files.map((f) => ({ fileUuid: f.uuid })) } }, alice.headers);
+      if (c.data?.createComment.__typename !== 'MutationCreateCommentSuccess') throw new Error(JSON.stringify(c));
+      const start = backend.queries.length;
+      const read = await execute(app, AttachmentPlaces, { uuid: c.data.createComment.data.uuid }, alice.headers);
+      expect(read.data?.comment?.media.map((m) => m.file.commentMedia.length)).toEqual(files.map(() => 1));
+      return backend.queries.length - start;
+    };
+    expect(await statementsFor(4)).toBe(await statementsFor(1));
+  });
+
   test('a failing 4th attachment rolls back the comment and the first 3', async () => {
     const fine = await Promise.all([1, 2, 3].map(() => makeFile(alice)));
     const tooBig = await makeFile(alice, 21 * MiB); // over the default 20 MB cap

@@ -1,10 +1,10 @@
 import { builder } from '../../graphql/builder.js';
 import type { Context } from '../../graphql/context.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
-import { selectingSomething } from '../../graphql/query.js';
+import { reread, selectingSomething } from '../../graphql/query.js';
 import { FileTooLargeError } from '../files/file.errors.js';
 import { AttachmentsDisabledError, CommentsDisabledError, PositionTakenError, TooManyAttachmentsError } from './comment.errors.js';
-import { commentReadableWhere, commentScopes, signedInViewer } from './comment.graphql.js';
+import { assertCommentsQueryable, commentReadableWhere, commentScopes, loadComment, signedInViewer } from './comment.graphql.js';
 
 builder.prismaNode('CommentMedia', {
   id: { field: 'uuid' },
@@ -24,7 +24,12 @@ builder.prismaNode('CommentMedia', {
 
 builder.prismaObjectField('File', 'commentMedia', (t) =>
   t.relation('commentMedia', {
-    description: 'Where the file is attached: in comments the viewer may read.',
+    description: 'Where the file is attached: in comments the viewer may read. MODULE_DISABLED while comments are off.',
+    // a thrown error passes through the scope check as the field's error (the relation still loads with its parent)
+    authScopes: async (_file, _args, ctx) => {
+      await assertCommentsQueryable(ctx);
+      return true;
+    },
     query: (_args, ctx) => ({ where: { comment: commentReadableWhere(ctx.viewer) }, orderBy: { uuid: 'asc' } }),
   }),
 );
@@ -71,9 +76,6 @@ async function mediaScopes(ctx: Context, input: { mediaUuid?: string | null; com
   return commentScopes(ctx, input.commentUuid);
 }
 
-const loadComment = (ctx: Context, query: object, uuid: string) =>
-  ctx.db.comment.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid } });
-
 builder.mutationFields((t) => ({
   attachCommentMedia: t.prismaField({
     type: 'CommentMedia',
@@ -85,7 +87,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: AttachCommentMediaInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const media = await ctx.services.commentMedia.attach(signedInViewer(ctx), input);
-      return ctx.db.commentMedia.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: media.uuid } });
+      return reread('Attachment', ctx.db.commentMedia.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: media.uuid } }));
     },
   }),
   detachCommentMedia: t.prismaField({
@@ -112,7 +114,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateCommentMediaInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const media = await ctx.services.commentMedia.setCaption(input);
-      return ctx.db.commentMedia.findUniqueOrThrow({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: media.uuid } });
+      return reread('Attachment', ctx.db.commentMedia.findUnique({ ...selectingSomething(query), relationLoadStrategy: 'join', where: { uuid: media.uuid } }));
     },
   }),
 }));
