@@ -45,7 +45,7 @@ export type S3Tuning = Readonly<{
   queueSize?: number; // parts in flight, default 2
   maxAttempts?: number; // SDK attempts per request, default 3
   connectionTimeoutMs?: number; // default 5 s
-  requestTimeoutMs?: number; // socket idle timeout, default 60 s
+  requestTimeoutMs?: number; // socket idle timeout (no byte either way), default 30 s, per try
 }>;
 
 export type S3DriverOptions = Readonly<
@@ -212,7 +212,9 @@ export class S3Driver implements StorageDriver {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: {
         connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-        requestTimeout: options.requestTimeoutMs ?? 60_000,
+        // idle: nothing sent or received for this long ends the request with an error (a server that takes connections
+        // and never answers). The handler's `requestTimeout` only logs unless told to throw, and bounds a whole transfer.
+        socketTimeout: options.requestTimeoutMs ?? 30_000,
       },
     });
   }

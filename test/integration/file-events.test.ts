@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { openPostgres } from '../../src/db/database.js';
+import { jobDefinitions } from '../../src/jobs/jobs.js';
 import type { FileProcessingEvent } from '../../src/modules/media/file-events.js';
 import { FILE_EVENTS_APPLICATION_NAME } from '../../src/modules/media/file-events-postgres.js';
 import { fileProcessingStream, type FileProgressEvent } from '../../src/modules/media/file-events-stream.js';
@@ -194,6 +195,50 @@ describe.each(backends)('file processing events on %s', (name, open) => {
     const stream = await subscribe(app, uuid, user.headers);
     expect((await Promise.all([stream.event(), stream.event(), stream.event()])).map(brief)).toEqual([
       ['small', 'failed', null, false],
+      ['thumbnail', 'completed', null, false],
+      [null, 'active', null, true],
+    ]);
+    await stream.completes();
+  });
+
+  test('the stored state tells why a variant or the file failed', async () => {
+    const uuid = await processingFile(user, { thumbnail: 'failed', small: 'completed' }, 'failed');
+    await backend.database.prisma.file.update({
+      where: { uuid },
+      data: { metadata: { processing_error: 'not a readable image: truncated', variant_errors: { thumbnail: 'truncated' } } },
+    });
+    const stream = await subscribe(app, uuid, user.headers);
+    expect((await Promise.all([stream.event(), stream.event(), stream.event()])).map(brief)).toEqual([
+      ['small', 'completed', null, false],
+      ['thumbnail', 'failed', 'truncated', false],
+      [null, 'failed', 'not a readable image: truncated', true],
+    ]);
+    await stream.completes();
+  });
+
+  test('a done file queued again (regenerateVariants) is followed until that run ends', async () => {
+    await app.services.jobs.register(jobDefinitions(app.services), false); // the queues, without handlers
+    const uuid = await processingFile(user, { thumbnail: 'completed' }, 'active');
+    const queued = await app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...owner.headers },
+      body: JSON.stringify({
+        query: 'mutation($uuid: UUID!) { regenerateVariants(input: { fileUuid: $uuid }) { __typename ... on MutationRegenerateVariantsSuccess { data { queued } } } }',
+        variables: { uuid },
+      }),
+    });
+    expect(await queued.json()).toEqual({ data: { regenerateVariants: { __typename: 'MutationRegenerateVariantsSuccess', data: { queued: 1 } } } });
+    const stream = await subscribe(app, uuid, user.headers);
+    // the stored state, not final: a run is queued (no handler runs here; the test publishes the run's events)
+    expect((await Promise.all([stream.event(), stream.event()])).map(brief)).toEqual([
+      ['thumbnail', 'completed', null, false],
+      [null, 'active', null, false],
+    ]);
+    for (const e of [ev(uuid, 'thumbnail', 'processing'), ev(uuid, 'thumbnail', 'completed'), ev(uuid, null, 'active')]) {
+      await app.services.fileEvents.publish(e);
+    }
+    expect((await Promise.all([stream.event(), stream.event(), stream.event()])).map(brief)).toEqual([
+      ['thumbnail', 'processing', null, false],
       ['thumbnail', 'completed', null, false],
       [null, 'active', null, true],
     ]);

@@ -153,6 +153,23 @@ describe.each(backends)('processing failures on %s', (_name, open) => {
     expect(peak - baseline).toBeLessThan(150 * MiB);
   });
 
+  test('with storage_auto_generate_variants off, an image whose pixels do not read is failed all the same', async () => {
+    await h.startWorker();
+    await h.services.settings.update({ key: 'storage_auto_generate_variants', value: 'false' });
+    try {
+      const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#654321' } }).jpeg().toBuffer();
+      const cut = await uploadMedia(h, 'cut-off.jpg', jpeg.subarray(0, 300));
+      const whole = await uploadMedia(h, 'whole-off.jpg', jpeg);
+      const [cutDone, wholeDone] = [await waitForProcessed(h, cut.uuid), await waitForProcessed(h, whole.uuid)];
+      expect(cutDone.status).toBe('failed');
+      expect((cutDone.metadata as { processing_error: string }).processing_error).toMatch(/^not a readable image: .*premature end/i);
+      expect(wholeDone).toMatchObject({ status: 'active', width: 200, height: 100 });
+      for (const f of [cut, whole]) expect((await snapshot(h, f.uuid)).instances.map((i) => i.variantName)).toEqual(['original']);
+    } finally {
+      await h.services.settings.update({ key: 'storage_auto_generate_variants', value: 'true' });
+    }
+  });
+
   test('an image whose header reads but whose pixels do not is failed, each variant with the decoder\'s reason', async () => {
     await h.startWorker();
     const jpeg = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#123456' } }).jpeg().toBuffer();

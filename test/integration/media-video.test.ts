@@ -17,7 +17,7 @@ import {
   waitForProcessed,
   type MediaHarness,
 } from '../fixtures/media/harness.js';
-import { mp4Video } from '../fixtures/media/make.js';
+import { cutShortMp4, mp4Video } from '../fixtures/media/make.js';
 
 const run = promisify(execFile);
 
@@ -77,6 +77,17 @@ describe.each(backends)('video variants on %s', (_name, open) => {
     await h.services.media.processFile(uploaded.uuid, { final: true });
     expect(await snapshot(h, uploaded.uuid)).toEqual(file);
     expect(await bucketObjects(h)).toEqual(objects);
+  });
+
+  test('a clip cut short, its frame at 1 s lost: the thumbnail is its first frame', async () => {
+    const { uuid } = await uploadMedia(h, 'cut-short.mp4', await cutShortMp4());
+    const done = await waitForProcessed(h, uuid, 120_000);
+    expect(done).toMatchObject({ status: 'active', width: 320, height: 240 });
+    const file = await snapshot(h, uuid);
+    const thumbnail = file.instances.find((i) => i.variantName === 'video_thumbnail')!;
+    expect((done.metadata as { variant_errors?: unknown }).variant_errors ?? {}).not.toHaveProperty('video_thumbnail');
+    expect(thumbnail).toMatchObject({ processingStatus: 'completed', ext: 'jpg', width: 320, height: 240 });
+    expect(await imageFacts(await storedBytes(h, thumbnail))).toMatchObject({ format: 'jpeg', width: 320, height: 240 });
   });
 
   test('a video smaller than every preset keeps its size in each rendition', async () => {

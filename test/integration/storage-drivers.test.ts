@@ -2,10 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalDriver } from '../../src/storage/local-driver.js';
+import { S3Driver } from '../../src/storage/s3-driver.js';
 import type { ListedObject, StorageDriver } from '../../src/storage/storage-driver.js';
 import {
   StorageObjectNotFoundError,
@@ -487,4 +489,43 @@ describe('local driver at the filesystem root', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('an S3 endpoint that takes connections and never answers (a hung server, a stuck load balancer)', () => {
+  let hung: Server;
+  let port: number;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    hung = createServer((socket) => {
+      sockets.add(socket); // accepted, read, never answered
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    port = (hung.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => hung.close(resolve));
+  });
+
+  test('every operation ends with StorageUnavailableError once the connection has been idle for the timeout', async () => {
+    const driver = new S3Driver({
+      provider: 's3',
+      bucket: 'hung',
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+      requestTimeoutMs: 500,
+    });
+    const k = key('hung.bin');
+    const outcomes = await Promise.all([
+      driver.stat(k),
+      driver.get(k),
+      driver.put(k, streamOf(randomBytes(64 * 1024)), { contentType: 'application/octet-stream' }),
+      driver.delete(k),
+    ].map((p) => p.then(() => 'answered', (error: unknown) => (error instanceof StorageUnavailableError ? 'unavailable' : String(error)))));
+    expect(outcomes).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
+  }, 20_000);
 });

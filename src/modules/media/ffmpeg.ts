@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { PermanentMediaError } from './domain/processing-errors.js';
 import { audioInfoFromProbe, videoInfoFromProbe, type AudioInfo, type VideoInfo } from './domain/probe.js';
 import type { Geometry, VideoVariantPlan } from './domain/plan-variants.js';
@@ -72,12 +73,25 @@ export async function transcodeVideo(tools: ToolPaths, input: string, plan: Vide
   );
 }
 
-/** One frame (as PNG, rotation applied) at `seconds`, for `video_thumbnail` and other image formats of a video. */
+/**
+ * One frame (as PNG, rotation applied) at `outPath`, for `video_thumbnail` and other image formats of a video: the one
+ * at `seconds`, or the first when none decodes there (a clip cut short keeps a header promising frames it lost; ffmpeg
+ * then writes nothing and still succeeds). PermanentMediaError when neither decodes.
+ */
 export async function extractFrame(tools: ToolPaths, input: string, seconds: number, outPath: string, timeoutMs: number) {
-  await runTool(
-    tools,
-    'ffmpeg',
-    ['-nostdin', '-hide_banner', '-v', 'error', '-y', '-ss', seconds.toFixed(3), '-i', input, '-frames:v', '1', '-c:v', 'png', '-f', 'image2', outPath],
-    { timeoutMs },
-  );
+  for (const at of seconds > 0 ? [seconds, 0] : [0]) {
+    await runTool(
+      tools,
+      'ffmpeg',
+      ['-nostdin', '-hide_banner', '-v', 'error', '-y', '-ss', at.toFixed(3), '-i', input, '-frames:v', '1', '-c:v', 'png', '-f', 'image2', outPath],
+      { timeoutMs },
+    );
+    if (await exists(outPath)) return;
+  }
+  throw new PermanentMediaError(`no frame of the video could be decoded (at ${seconds.toFixed(3)} s or at the start)`);
 }
+
+const exists = (path: string) => stat(path).then(
+  (info) => info.size > 0,
+  () => false,
+);

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.js';
 import { NotFoundError } from '../../graphql/errors.js';
-import { fileProcessingStream, isFinalEvent, type FileProgressEvent } from './file-events-stream.js';
+import { fileProcessingStream, type FileProgressEvent } from './file-events-stream.js';
 
 const FileProcessingEventRef = builder.objectRef<FileProgressEvent>('FileProcessingEvent').implement({
   description: "A change of a file's or one variant's processing status.",
@@ -13,9 +13,8 @@ const FileProcessingEventRef = builder.objectRef<FileProgressEvent>('FileProcess
     }),
     reason: t.exposeString('reason', { nullable: true, description: 'Why it failed, when it did.' }),
     at: t.field({ type: 'DateTime', resolve: (event) => new Date(event.at) }),
-    final: t.boolean({
-      description: 'The file is done (active or failed): the last event of the subscription.',
-      resolve: (event) => isFinalEvent(event),
+    final: t.exposeBoolean('final', {
+      description: 'The file is done (active or failed) and no run of it is queued: the last event of the subscription.',
     }),
   }),
 });
@@ -36,7 +35,13 @@ builder.subscriptionField('fileProcessing', (t) =>
         if (error instanceof NotFoundError) throw new GraphQLError('File not found', { extensions: { code: 'NOT_FOUND' } });
         throw error;
       }
-      return fileProcessingStream({ db: ctx.db, events: ctx.services.fileEvents, fileUuid, signal: ctx.request.signal });
+      return fileProcessingStream({
+        db: ctx.db,
+        events: ctx.services.fileEvents,
+        fileUuid,
+        queued: ctx.services.media.queued,
+        signal: ctx.request.signal,
+      });
     },
     resolve: (event) => event,
   }),

@@ -134,3 +134,15 @@ export async function isTransparent(input: string, maxPixels: number): Promise<b
     throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);
   }
 }
+
+/**
+ * Reads every pixel of the first frame, kept small (JPEG and WebP shrink while decoding): for a file no variant decodes,
+ * so that a header that reads over pixels that do not (a cut-off upload) is not taken for a good image.
+ */
+export async function assertDecodes(input: string, maxPixels: number): Promise<void> {
+  try {
+    await sharp(input, { limitInputPixels: maxPixels, failOn: DECODE_FAIL_ON, pages: 1 }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  } catch (error) {
+    throw new PermanentMediaError(`not a readable image: ${(error as Error).message}`);
+  }
+}

@@ -18,7 +18,7 @@ import { isPermanent, PermanentMediaError, reasonOf, ToolMissingError } from './
 import { sharedDecodeSize } from './domain/shared-decode.js';
 import { extractFrame, probeVideo, transcodeVideo } from './ffmpeg.js';
 import type { FileEvents, FileProcessingEvent } from './file-events.js';
-import { decodeScaled, inspectImage, isEightBit, isTransparent, renderImage, type DecodedImage } from './image-renderer.js';
+import { assertDecodes, decodeScaled, inspectImage, isEightBit, isTransparent, renderImage, type DecodedImage } from './image-renderer.js';
 import type { FileJobData, MediaQueue } from './media-queue.js';
 import type { ToolPaths } from './media-tools.js';
 import { readPdfInfo, renderFirstPage } from './poppler.js';
@@ -389,6 +389,15 @@ export function createMediaService(deps: MediaServiceDeps) {
         await failFile(file, reasonOf(error));
         return;
       }
+      if (kind === 'image' && !autoGenerate) {
+        // no variant will decode it: its pixels are read here, or a cut-off image would end `active`
+        try {
+          await assertDecodes(analysis.sourcePath!, maxInputPixels);
+        } catch (error) {
+          await failFile(file, reasonOf(error), { analysis, failures: {} });
+          return;
+        }
+      }
 
       const failures: Record<string, string> = {};
       let transient: unknown = null;
@@ -538,6 +547,9 @@ export function createMediaService(deps: MediaServiceDeps) {
       if (requeued.length + failed.length > 0) log.warn({ requeued, failed }, 'stale file processing swept');
       return { requeued, failed };
     },
+
+    /** Whether a processing run of the file is waiting, retrying or running. */
+    queued: (fileUuid: string) => queue.hasLiveJob(fileUuid),
 
     /** Queues processing again: one file, or (no uuid) every file that can have variants. Returns how many were queued. */
     async regenerate(fileUuid?: string | null): Promise<number> {
