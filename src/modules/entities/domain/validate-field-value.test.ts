@@ -58,6 +58,11 @@ const rows: Row[] = [
   ['number: integer', field('number'), 42, ok(42)],
   ['number: negative decimal', field('number'), -1.5, ok(-1.5)],
   ['number: numeric string is converted', field('number'), '12.50', ok(12.5)],
+  ['number: exponent notation, as a number input writes it', field('number'), '1e2', ok(100)],
+  ['number: a leading point and a signed exponent', field('number'), '-.5E-1', ok(-0.05)],
+  ['number: too large to hold', field('number'), '1e400', bad('must be a number')],
+  ['number: hexadecimal is not decimal', field('number'), '0x10', bad('must be a number')],
+  ['number: a bare exponent', field('number'), 'e5', bad('must be a number')],
   ['number: words', field('number'), '12 apples', bad('must be a number')],
   ['number: boolean', field('number'), true, bad('must be a number')],
   ['number: below min', field('number', { min: 1 }), 0, bad('at least 1')],
@@ -111,6 +116,8 @@ const rows: Row[] = [
   ['image: two uuids', field('image'), [UUID_A, UUID_B], bad('one file uuid')],
   ['image: not a uuid', field('image'), 'cat.png', bad('one file uuid')],
   ['image: required', field('image', { required: true }), null, bad('is required')],
+  ['image: an empty list is no image', field('image'), [], ok(undefined)],
+  ['image: an empty list for a required one', field('image', { required: true }), [], bad('is required')],
 ];
 
 describe('checkFieldValue', () => {

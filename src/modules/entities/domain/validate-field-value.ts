@@ -1,4 +1,4 @@
-import { LIST_TYPES, type FieldDefinition } from './field-types.js';
+import { FILE_TYPES, LIST_TYPES, type FieldDefinition } from './field-types.js';
 import { sanitizeRichText } from './sanitize-rich-text.js';
 import { codePointLength, isStorableString, type JsonValue } from '../../../util/storable-json.js';
 import { isUuid } from '../../../util/uuid.js';
@@ -10,7 +10,8 @@ export const URL_MAX_LENGTH = 2048;
 export const FILE_MAX_ENTRIES_DEFAULT = 5;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** A number as an HTML number input writes it ("valid floating-point number": 12, -1.5, .5, 1e2, 2.5E-3). */
+const DECIMAL = /^-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
@@ -28,7 +29,8 @@ const pass = (value: JsonValue | undefined, fileUuids: string[] = []): FieldChec
 function isEmpty(field: FieldDefinition, raw: unknown): boolean {
   if (raw === undefined || raw === null) return true;
   if (typeof raw === 'string') return raw.trim() === '';
-  return Array.isArray(raw) && raw.length === 0 && LIST_TYPES.has(field.type);
+  // an image field also takes its uuid as a one-element list, so an empty list is no image
+  return Array.isArray(raw) && raw.length === 0 && (LIST_TYPES.has(field.type) || FILE_TYPES.has(field.type));
 }
 
 /** A real calendar date in `YYYY-MM-DD` form (2024-02-29 yes, 2023-02-29 no). */
