@@ -519,6 +519,24 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     });
   });
 
+  test('a retention stored before it was bounded still prunes: the cutoff is a century back, not a date out of range', async () => {
+    // written past updateSetting (which refuses it), as an older server may have stored it; nothing reads the key
+    // between the remove (which drops it from the cache) and the write
+    await app.services.settings.remove('trash_retention_days');
+    await db.setting.create({ data: { key: 'trash_retention_days', value: '2147483647' } });
+    try {
+      const kept = await upload(alice, 'kept-a-century.bin');
+      expect((await execute(app, TrashDocument, { input: { uuid: kept.uuid } }, alice.headers)).data?.trashFile.__typename).toBe('MutationTrashFileSuccess');
+      await db.file.update({ where: { uuid: kept.uuid }, data: { trashedAt: new Date(Date.now() - 36_000 * 86_400_000) } });
+      expect(await app.services.files.pruneTrash()).toBe(0);
+      await db.file.update({ where: { uuid: kept.uuid }, data: { trashedAt: new Date(Date.now() - 36_501 * 86_400_000) } });
+      expect(await app.services.files.pruneTrash()).toBe(1);
+    } finally {
+      await db.setting.deleteMany({ where: { key: 'trash_retention_days' } });
+      await app.services.settings.remove('trash_retention_days');
+    }
+  });
+
   test('a file restored while the prune waits for its row lock stays, with its bytes (re-checked under the lock)', async () => {
     await app.services.settings.update({ key: 'trash_retention_days', value: '1' });
     try {

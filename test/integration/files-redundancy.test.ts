@@ -835,6 +835,35 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     expect(await db.file.count()).toBe(rowsBefore);
   });
 
+  test('both selected buckets down: bytes already stored are still answered, a body still arriving included', async () => {
+    await layout({ local: { priority: 0 }, a: { priority: 1 }, b: { priority: 2 } });
+    await setCopies(2);
+    // larger than the stream buffers, sent in 64 KiB pieces: most of it arrives after both writes have failed
+    const data = randomBytes(24 * MiB);
+    const stored = await upload(data, 'stored.bin');
+    expect(placed(stored)).toEqual(['a', 'b']);
+    const bob = await signUp(app);
+    const rowsBefore = await db.file.count();
+    await Promise.all([serverA.stop(), serverB.stop()]);
+    const server = await startHttpServer(app);
+    try {
+      const send = async (user: TestUser, bytes: Buffer) => {
+        const chunks = Array.from({ length: Math.ceil(bytes.length / (64 * KiB)) }, (_, i) => bytes.subarray(i * 64 * KiB, (i + 1) * 64 * KiB));
+        const response = await postStreamedUpload(server.origin, UploadDocument, { name: 'again.bin', chunks, size: bytes.length }, user.headers);
+        return JSON.parse(response.body.toString()).data.uploadFile;
+      };
+      expect(await send(alice, data)).toMatchObject({ __typename: 'MutationUploadFileSuccess', data: { duplicate: true, file: { uuid: stored.file.uuid } } });
+      const shared = await send(bob, data);
+      expect(shared).toMatchObject({ __typename: 'MutationUploadFileSuccess', data: { duplicate: false } });
+      expect(placed(shared.data)).toEqual(['a', 'b']); // the stored copies, nothing written
+      expect(await send(alice, randomBytes(24 * MiB))).toMatchObject({ __typename: 'BucketUnavailableError', code: 'BUCKET_UNAVAILABLE' });
+    } finally {
+      await server.close();
+      await Promise.all([serverA.start(), serverB.start()]);
+    }
+    expect(await db.file.count()).toBe(rowsBefore + 1);
+  });
+
   test.each<['local' | 'a']>([['local'], ['a']])(
     'a copy deleted behind the server\'s back (%s) is marked failed on read, the read fails over, repair restores it',
     async (lost) => {

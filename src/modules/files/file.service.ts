@@ -11,6 +11,7 @@ import type { StorageDriver } from '../../storage/storage-driver.js';
 import { StorageRangeNotSatisfiableError, StorageUnavailableError } from '../../storage/storage-errors.js';
 import { storageKey, type StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
+import { TRASH_RETENTION_MAX_DAYS } from '../settings/domain/validate-setting.js';
 import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { uploadContentType } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
@@ -147,7 +148,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
 
   /**
    * Streams one body to every target at once (one read, one hash): each target gets its own PassThrough; a target
-   * that fails is dropped and the others go on; when all have failed the source is stopped.
+   * that fails is dropped and the others go on; when all have failed the body is only hashed.
    */
   async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
     let alive = targets.length;
@@ -167,7 +168,8 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       } catch (error) {
         hasher.unpipe(stream);
         stream.destroy();
-        if (--alive === 0) hasher.destroy(new BucketUnavailableError('every bucket failed while writing'));
+        // with every target gone the body is still read and hashed: bytes already stored need no bucket
+        if (--alive === 0) hasher.resume();
         log.warn({ err: error, bucket: target.bucket.uuid }, 'bucket write failed');
         return null;
       }
@@ -309,7 +311,6 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
         const { landed, sourceError } = await writeToTargets(detected.stream, hasher, targets, tempKey, mimeType);
         if (sourceError || !hasher.digest) {
           await dropObjects(landed, tempKey);
-          if (sourceError instanceof BucketUnavailableError) throw sourceError;
           if ((sourceError as { code?: string } | null)?.code === 'FILE_TOO_LARGE') throw sourceError;
           throw new InvalidUploadError('The upload was interrupted');
         }
@@ -479,8 +480,10 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
 
     /** Deletes trashed files older than `trash_retention_days` (default 30); returns how many went. */
     async pruneTrash(now = new Date()): Promise<number> {
-      const days = Number.parseInt((await settings.get('trash_retention_days')) ?? '', 10);
-      const cutoff = new Date(now.getTime() - (Number.isFinite(days) && days >= 0 ? days : 30) * 86_400_000);
+      const stored = Number.parseInt((await settings.get('trash_retention_days')) ?? '', 10);
+      // a value stored before it was bounded still gives a date the database can hold
+      const days = Number.isFinite(stored) && stored >= 0 ? Math.min(stored, TRASH_RETENTION_MAX_DAYS) : 30;
+      const cutoff = new Date(now.getTime() - days * 86_400_000);
       const expired = await db.file.findMany({
         where: { status: 'trashed', trashedAt: { lt: cutoff }, systemManaged: false },
         select: { uuid: true },

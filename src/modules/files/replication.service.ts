@@ -95,6 +95,8 @@ export function createReplicationService(deps: {
           where: { fileInstanceUuid: item.instanceUuid, status: 'active' },
           select: { bucketUuid: true },
         });
+        // another repair running at once may have brought it up to target since the list was read
+        if (present.length >= copies) return;
         const have = new Set(present.map((p) => p.bucketUuid));
         const missing = (await buckets.enabledWithUsage()).filter((b) => !have.has(b.uuid));
         const candidates = (await Promise.all(missing.map(async (b) => ((await answers(b)) ? b : null)))).filter(
@@ -139,6 +141,9 @@ export function createReplicationService(deps: {
                 where: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid },
               });
               if (existing?.status === 'active') return false;
+              // the object's lock serialises repairs of it: one that reached the target meanwhile leaves nothing to add
+              const active = await tx.fileLocation.count({ where: { fileInstanceUuid: item.instanceUuid, status: 'active' } });
+              if (active >= copies) return false;
               if (existing) {
                 // a copy marked failed earlier is whole again: reuse its row
                 await tx.fileLocation.update({ where: { uuid: existing.uuid }, data: { status: 'active', lastVerifiedAt: new Date() } });

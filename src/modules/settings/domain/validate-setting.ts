@@ -54,7 +54,11 @@ export type ValueRule =
   | { kind: 'timezone' }
   | { kind: 'defaultRole' };
 
+/** A trash kept longer than a century is kept forever; beyond some millions of days no date can be computed. */
+export const TRASH_RETENTION_MAX_DAYS = 36_500;
+
 const EXPLICIT_RULES: Readonly<Record<string, ValueRule>> = {
+  trash_retention_days: { kind: 'integer', min: 0, max: TRASH_RETENTION_MAX_DAYS },
   week_start_day: { kind: 'integer', min: 1, max: 7 },
   storage_redundancy_copies: { kind: 'integer', min: 1, max: 5 },
   email_sampling_rate: { kind: 'integer', min: 0, max: 100 },
