@@ -155,6 +155,7 @@ describe.each(backends)('registration on %s', (_name, open) => {
     ['email without @', { email: 'nobody.example.com', password: 'long enough 1' }, ['email']],
     ['email with a space', { email: 'no body@example.com', password: 'long enough 1' }, ['email']],
     ['oversize email', { email: `${'a'.repeat(200)}@example.com`, password: 'long enough 1' }, ['email']],
+    ['email with an unpaired surrogate', { email: 'lone\ud800@example.com', password: 'long enough 1' }, ['email']],
     ['short password', { email: 'ok@example.com', password: 'short' }, ['password']],
     ['73-byte password', { email: 'ok@example.com', password: 'ä'.repeat(37) }, ['password']],
     ['control char in password', { email: 'ok@example.com', password: 'long enough\u0000' }, ['password']],

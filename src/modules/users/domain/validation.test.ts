@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { validateEmail, validatePassword, validateTimezone, validateUsername } from './validation.js';
+import { validateEmail, validateName, validatePassword, validateTimezone, validateUsername } from './validation.js';
 import { usernameBaseFromEmail, usernameCandidate, usernameStem } from './username.js';
 
 const rules = { minLength: 8, requireUppercase: false, requireLowercase: false, requireDigit: false, requireSpecial: false };
@@ -15,9 +15,21 @@ describe('validateEmail', () => {
     ['space in@example.com', false],
     ['tab\t@example.com', false],
     ['nul\u0000@example.com', false],
+    ['lone\ud800@example.com', false],
+    ['pair\ud83d\ude00@example.com', true],
     ['a@nodot', false],
     [`${'a'.repeat(150)}@example.com`, false],
   ])('%j valid=%s', (email, valid) => expect(validateEmail(email).length === 0).toBe(valid));
+});
+
+describe('validateName', () => {
+  test.each([
+    ['Jöhn', []],
+    ['😀 Ann', []],
+    ['x'.repeat(101), ['must be at most 100 characters']],
+    ['Jo\u0007hn', ['must not contain control characters']],
+    ['Jo\udc00hn', ['contains characters that cannot be stored']],
+  ])('%j', (name, messages) => expect(validateName(name, 'firstName').map((i) => i.message)).toEqual(messages));
 });
 
 describe('validatePassword', () => {

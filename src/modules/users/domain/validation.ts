@@ -1,5 +1,6 @@
 import type { PasswordRules } from '../../../config.js';
 import type { FieldIssue } from '../../../graphql/errors.js';
+import { isStorableText } from '../../../util/text.js';
 import { USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN } from './username.js';
 
 export const EMAIL_MAX = 160;
@@ -18,6 +19,8 @@ export function validateEmail(email: string, path = 'email'): FieldIssue[] {
   if (email.length === 0) return [{ path, message: 'is required' }];
   if (email.length > EMAIL_MAX) return [{ path, message: `must be at most ${EMAIL_MAX} characters` }];
   if (!EMAIL_PATTERN.test(email)) return [{ path, message: 'must have the @ sign and no spaces' }];
+  // an unpaired surrogate would be stored as U+FFFD: another address than the one typed
+  if (!isStorableText(email)) return [{ path, message: 'contains characters that cannot be stored' }];
   return [];
 }
 
@@ -54,6 +57,7 @@ export function validateUsername(username: string, path = 'username'): FieldIssu
 export function validateName(name: string, path: string): FieldIssue[] {
   if ([...name].length > NAME_MAX) return [{ path, message: `must be at most ${NAME_MAX} characters` }];
   if (/\p{Cc}/u.test(name)) return [{ path, message: 'must not contain control characters' }];
+  if (!isStorableText(name)) return [{ path, message: 'contains characters that cannot be stored' }];
   return [];
 }
 
