@@ -45,13 +45,19 @@ describe.each(backends)('bucket usage and copies kept by the database on %s', (_
     return Object.fromEntries([...usage].filter(([, used]) => used !== 0));
   }
 
-  /** Instances whose kept `active_copies` differs from the count of their active locations. */
+  /** Instances whose kept `active_copies` differs from the count of their active locations in enabled buckets. */
   async function miscountedCopies(): Promise<Array<{ uuid: string; kept: number; counted: number }>> {
     return db.$queryRaw`
-      SELECT i.uuid, i.active_copies AS kept, COUNT(l.uuid) FILTER (WHERE l.status = 'active')::int AS counted
-        FROM phoenix_kit_file_instances i LEFT JOIN phoenix_kit_file_locations l ON l.file_instance_uuid = i.uuid
-       GROUP BY i.uuid HAVING i.active_copies <> COUNT(l.uuid) FILTER (WHERE l.status = 'active')`;
+      SELECT i.uuid, i.active_copies AS kept, COUNT(l.uuid) FILTER (WHERE l.status = 'active' AND b.enabled)::int AS counted
+        FROM phoenix_kit_file_instances i
+        LEFT JOIN phoenix_kit_file_locations l ON l.file_instance_uuid = i.uuid
+        LEFT JOIN phoenix_kit_buckets b ON b.uuid = l.bucket_uuid
+       GROUP BY i.uuid HAVING i.active_copies <> COUNT(l.uuid) FILTER (WHERE l.status = 'active' AND b.enabled)`;
   }
+
+  /** The kept count of readable copies of a file's original. */
+  const copiesOf = async (fileUuid: string) =>
+    (await db.fileInstance.findFirstOrThrow({ where: { fileUuid, variantName: 'original' }, select: { activeCopies: true } })).activeCopies;
 
   /** Bucket usage and every instance's active copies as kept by the database equal their definitions. */
   async function expectKeptEqualsCounted(label: string) {
@@ -235,6 +241,83 @@ describe.each(backends)('bucket usage and copies kept by the database on %s', (_
       expect(locations).toHaveLength(2);
     }
     await expectKeptEqualsCounted('after the repairs');
+  });
+
+  test('copies in a disabled bucket do not count: switching a bucket off and on, or deleting it, moves the count', async () => {
+    const [alice] = users as [TestUser];
+    // a bucket ranked first takes one of the two copies of each upload while it is there
+    const doomed = async (name: string) => (await app.services.buckets.create({ name, provider: 'local', endpoint: `buckets/${name}`, priority: 1 })).uuid;
+    const first = await doomed('doomed-on');
+    const kept = await upload(alice, randomBytes(9_000));
+    expect((await locationsOf(kept.uuid)).map((l) => l.bucketUuid)).toContain(first);
+    expect(await copiesOf(kept.uuid)).toBe(2);
+
+    await app.services.buckets.update(first, { enabled: false });
+    expect(await copiesOf(kept.uuid)).toBe(1);
+    await expectKeptEqualsCounted('a bucket switched off');
+    expect((await app.services.replication.shortfalls()).map((s) => s.fileUuid)).toContain(kept.uuid);
+    await app.services.buckets.update(first, { name: 'doomed-on renamed' }); // another change of the row moves nothing
+    expect(await copiesOf(kept.uuid)).toBe(1);
+    await app.services.buckets.update(first, { enabled: true });
+    expect(await copiesOf(kept.uuid)).toBe(2);
+    expect((await app.services.replication.shortfalls()).map((s) => s.fileUuid)).not.toContain(kept.uuid);
+
+    // deleted with its copies (the service refuses that; the database's cascade is what is counted here)
+    await db.bucket.delete({ where: { uuid: first } });
+    expect(await copiesOf(kept.uuid)).toBe(1);
+    await expectKeptEqualsCounted('an enabled bucket deleted');
+    const second = await doomed('doomed-off');
+    const other = await upload(alice, randomBytes(8_000));
+    expect(await copiesOf(other.uuid)).toBe(2);
+    await app.services.buckets.update(second, { enabled: false });
+    await db.bucket.delete({ where: { uuid: second } });
+    expect(await copiesOf(other.uuid)).toBe(1);
+    await expectKeptEqualsCounted('a disabled bucket deleted');
+    await app.services.files.remove(null, kept.uuid);
+    await app.services.files.remove(null, other.uuid);
+  });
+
+  test('uploads, failed copies and deletions while a bucket is switched off and on keep the count exact', async () => {
+    const bodies = Array.from({ length: 8 }, (_, i) => randomBytes(1_200 + i * 100));
+    const flips = (async () => {
+      for (let i = 0; i < 12; i++) await app.services.buckets.update(second, { enabled: i % 2 === 1 });
+    })();
+    const results = await Promise.all([
+      ...Array.from({ length: 24 }, (_, i) => upload(users[i % users.length]!, bodies[i % bodies.length]!)),
+      flips.then(() => null),
+    ]);
+    await expectKeptEqualsCounted('after uploads during flips');
+    const uuids = [...new Set(results.flatMap((r) => (r ? [r.uuid] : [])))];
+    const again = (async () => {
+      for (let i = 0; i < 6; i++) await app.services.buckets.update(second, { enabled: i % 2 === 1 });
+    })();
+    await Promise.all([
+      again,
+      ...uuids.slice(0, 4).map(async (uuid) =>
+        db.fileLocation.updateMany({ where: { fileInstance: { fileUuid: uuid }, bucketUuid: second }, data: { status: 'failed' } }),
+      ),
+      ...uuids.slice(4).map((uuid) => app.services.files.remove(null, uuid)),
+    ]);
+    expect((await db.bucket.findUniqueOrThrow({ where: { uuid: second } })).enabled).toBe(true);
+    await expectKeptEqualsCounted('after failures and deletions during flips');
+    for (const uuid of uuids.slice(0, 4)) await app.services.files.remove(null, uuid);
+    await expectKeptEqualsCounted('all deleted');
+  });
+
+  test('migration 36: its down counts copies in disabled buckets again, its up leaves them out', async () => {
+    const { uuid } = await upload(users[2]!, randomBytes(3_500));
+    expect(await copiesOf(uuid)).toBe(2);
+    await app.services.buckets.update(second, { enabled: false });
+    expect(await copiesOf(uuid)).toBe(1);
+    const sql = backend.database.sql;
+    await migrateDown(sql, { version: 35 });
+    expect(await copiesOf(uuid)).toBe(2);
+    await migrateUp(sql);
+    expect(await copiesOf(uuid)).toBe(1);
+    await expectKeptEqualsCounted('after the roundtrip');
+    await app.services.buckets.update(second, { enabled: true });
+    expect(await copiesOf(uuid)).toBe(2);
+    await app.services.files.remove(null, uuid);
   });
 
   test('migrations 31 and 33 count what was stored before them; their downs remove the bookkeeping', async () => {

@@ -198,6 +198,11 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
 
   afterEach(async () => {
     await Promise.all([serverA.start(), serverB.start()]); // a failed test must not leave a server down
+    // each test starts without files: one left behind would be under-replicated in the next test's layout (a copy in a
+    // bucket it disables does not count) and be repaired along with that test's own
+    for (const { uuid } of await db.file.findMany({ where: { parentFileUuid: null }, select: { uuid: true } })) {
+      await app.services.files.remove(null, uuid);
+    }
     // no temporary objects and no orphan bytes in any bucket: every object has a location row in that bucket
     for (const uuid of Object.values(ids)) {
       if (!uuid) continue;
@@ -805,6 +810,7 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
   });
 
   test('sweepStorage is admin-only and reports what it did', async () => {
+    await upload(randomBytes(KiB), 'kept by the sweep.bin'); // an object to scan, which a row points at
     const refused = await execute(app, SweepDocument, {}, alice.headers);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const swept = await execute(app, SweepDocument, {}, owner.headers);
@@ -1027,6 +1033,33 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
     await app.services.files.remove(null, theirs.data.file.uuid);
     await app.services.files.remove(null, mine.file.uuid);
     await layout({ local: {}, a: {}, b: {} });
+  });
+
+  test('a copy in a disabled bucket does not count: health lists the file, repair copies it from a readable copy, enabling the bucket counts it again', async () => {
+    await layout({ local: { priority: 1 }, a: { priority: 2 }, b: { enabled: false } });
+    await setCopies(2);
+    const data = randomBytes(20 * KiB);
+    const stored = await upload(data, 'half parked.bin');
+    expect(placed(stored)).toEqual(['a', 'local']);
+    expect(stored.file).toMatchObject({ copies: 2, underReplicated: false });
+
+    await layout({ local: { priority: 1 }, a: { enabled: false }, b: {} });
+    expect(await fileState(stored.file.uuid)).toMatchObject({ copies: 1, underReplicated: true });
+    const short = await health();
+    expect(short.underReplicatedFiles).toContainEqual({ uuid: stored.file.uuid, copies: 1, underReplicated: true });
+
+    const repaired = await execute(app, RepairDocument, {}, owner.headers);
+    expect(repaired.errors).toBeUndefined();
+    expect(repaired.data!.repairStorage.copiesAdded).toBeGreaterThanOrEqual(1);
+    const after = await fileState(stored.file.uuid);
+    expect(after).toMatchObject({ copies: 2, underReplicated: false });
+    expect(after.instances[0]!.locations.map((l) => nameOf(l.bucket.uuid)).sort()).toEqual(['a', 'b', 'local']);
+    expect((await health()).underReplicatedFiles.map((f) => f.uuid)).not.toContain(stored.file.uuid);
+    expect(await holders(blobOf(stored))).toEqual(['a', 'b', 'local']);
+
+    await layout({ local: {}, a: {}, b: {} });
+    expect(await fileState(stored.file.uuid)).toMatchObject({ copies: 3, underReplicated: false });
+    await app.services.files.remove(null, stored.file.uuid);
   });
 
   test('when every copy is lost the URL answers 404 (gone); when none can be read now, 503 (retry later); never other bytes', async () => {

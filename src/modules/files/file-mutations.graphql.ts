@@ -68,7 +68,7 @@ const StorageHealth = builder.objectRef<{ target: number; count: number; underRe
   fields: (t) => ({
     redundancyTarget: t.exposeInt('target', { description: 'Copies asked for (setting storage_redundancy_copies).' }),
     underReplicatedCount: t.int({
-      description: 'Files with an object (the original, a variant, a tile) below the target in active copies.',
+      description: 'Files with an object (the original, a variant, a tile) below the target in readable copies (active, in enabled buckets).',
       resolve: (h) => h.count,
     }),
     underReplicatedFiles: t.prismaField({

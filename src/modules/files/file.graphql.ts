@@ -133,12 +133,12 @@ builder.prismaNode('File', {
       },
     }),
     copies: t.int({
-      description: 'Active stored copies of the original.',
+      description: 'Readable stored copies of the original: active, in enabled buckets.',
       select: { instances: originalCopies },
       resolve: (file) => copiesOfOriginal(file.instances),
     }),
     underReplicated: t.boolean({
-      description: 'Fewer active copies of the original than setting storage_redundancy_copies asks for.',
+      description: 'Fewer readable copies of the original than setting storage_redundancy_copies asks for.',
       select: { instances: originalCopies },
       resolve: async (file, _args, ctx) => copiesOfOriginal(file.instances) < (await ctx.services.replication.target()),
     }),

@@ -6,7 +6,7 @@ import type { StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
-import { lockObjects, type FileService } from './file.service.js';
+import { lockObjects, READABLE_COPY, type FileService } from './file.service.js';
 import { bucketConnection, CONNECTION_OF_B } from './upload-rows.js';
 import { mapLimit } from '../../util/map-limit.js';
 
@@ -31,8 +31,8 @@ export function createReplicationService(deps: {
   }
 
   /**
-   * The completed instances with fewer active copies than `copies`; `active_copies` is kept by the database (V33) and
-   * indexed for completed instances, so this reads the short ones only.
+   * The completed instances with fewer readable copies than `copies` (active, in enabled buckets); `active_copies` is
+   * kept by the database (V33, V36) and indexed for completed instances, so this reads the short ones only.
    */
   const shortInstances = (copies: number) => Prisma.sql`
     WITH short AS (
@@ -91,10 +91,8 @@ export function createReplicationService(deps: {
         return ok;
       };
       await mapLimit(pending, REPAIR_CONCURRENCY, async (item) => {
-        const present = await db.fileLocation.findMany({
-          where: { fileInstanceUuid: item.instanceUuid, status: 'active' },
-          select: { bucketUuid: true },
-        });
+        // copies in disabled buckets are not read, so they neither count nor serve as a source
+        const present = await db.fileLocation.findMany({ where: { fileInstanceUuid: item.instanceUuid, ...READABLE_COPY }, select: { bucketUuid: true } });
         // another repair running at once may have brought it up to target since the list was read
         if (present.length >= copies) return;
         const have = new Set(present.map((p) => p.bucketUuid));
@@ -142,7 +140,7 @@ export function createReplicationService(deps: {
               });
               if (existing?.status === 'active') return false;
               // the object's lock serialises repairs of it: one that reached the target meanwhile leaves nothing to add
-              const active = await tx.fileLocation.count({ where: { fileInstanceUuid: item.instanceUuid, status: 'active' } });
+              const active = await tx.fileLocation.count({ where: { fileInstanceUuid: item.instanceUuid, ...READABLE_COPY } });
               if (active >= copies) return false;
               if (existing) {
                 // a copy marked failed earlier is whole again: reuse its row

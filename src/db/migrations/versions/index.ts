@@ -33,8 +33,9 @@ import v32 from './v32.js';
 import v33 from './v33.js';
 import v34 from './v34.js';
 import v35 from './v35.js';
+import v36 from './v36.js';
 
 import type { MigrationVersion } from '../types.js';
 
 /** The chain, in order; versions[i].version === i + 1. */
-export const versions: readonly MigrationVersion[] = [v01, v02, v03, v04, v05, v06, v07, v08, v09, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24, v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35];
+export const versions: readonly MigrationVersion[] = [v01, v02, v03, v04, v05, v06, v07, v08, v09, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24, v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35, v36];

@@ -13,7 +13,8 @@ function changes(change: RowChange): string {
   return change === 'insert' ? added : change === 'delete' ? removed : `${added} UNION ALL ${removed}`;
 }
 
-const triggers = (ctx: MigrationContext) =>
+/** The triggers as this version made them (V36 puts them back on its down). */
+export const triggers = (ctx: MigrationContext) =>
   statementTriggers(
     ctx,
     'phoenix_kit_file_locations',
