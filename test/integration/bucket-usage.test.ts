@@ -304,6 +304,25 @@ describe.each(backends)('bucket usage and copies kept by the database on %s', (_
     await expectKeptEqualsCounted('all deleted');
   });
 
+  test('copies failing and coming back while their bucket is switched off and on keep the count exact', async () => {
+    const stored = await Promise.all(Array.from({ length: 6 }, () => upload(users[1]!, randomBytes(1_000))));
+    const copies = await db.fileLocation.findMany({ where: { bucketUuid: second, fileInstance: { fileUuid: { in: stored.map((f) => f.uuid) } } } });
+    expect(copies).toHaveLength(stored.length);
+    const flips = (async () => {
+      for (let i = 0; i < 30; i++) await app.services.buckets.update(second, { enabled: i % 2 === 1 });
+    })();
+    const toggles = (async () => {
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          copies.map((c, i) => db.fileLocation.update({ where: { uuid: c.uuid }, data: { status: (round + i) % 2 === 0 ? 'failed' : 'active' } })),
+        );
+      }
+    })();
+    await Promise.all([flips, toggles]);
+    await expectKeptEqualsCounted('after toggles during flips');
+    for (const { uuid } of stored) await app.services.files.remove(null, uuid);
+  });
+
   test('migration 36: its down counts copies in disabled buckets again, its up leaves them out', async () => {
     const { uuid } = await upload(users[2]!, randomBytes(3_500));
     expect(await copiesOf(uuid)).toBe(2);

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { driverErrorCode, LOCK_NOT_AVAILABLE } from '../../db/driver-errors.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { Prisma, type Bucket } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
@@ -61,6 +62,25 @@ const bucketColumns = Prisma.raw(
 
 /** Long enough to wait out an upload's transaction that is inserting a copy into the bucket. */
 const LOCKED_TX = { timeout: 60_000, maxWait: 30_000 };
+
+/** Tries of a bucket change whose copies' instances are busy (about 10 s in all). */
+const BUSY_TRIES = 60;
+
+/**
+ * Runs a change of a bucket row again while the database finds instances it moves locked (`enabled` flipping, or the
+ * bucket deleted, moves its copies' counts: V36): that lock is held by a short transaction, which may itself be
+ * waiting for this bucket, so the change gives way and comes back.
+ */
+async function givingWay<T>(change: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (error) {
+      if (driverErrorCode(error) !== LOCK_NOT_AVAILABLE || attempt >= BUSY_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * attempt, 250) * (0.5 + Math.random())));
+    }
+  }
+}
 
 /**
  * The bucket row, locked FOR UPDATE until the transaction ends. An upload or repair inserting a copy takes FOR KEY
@@ -234,7 +254,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
      * name, path prefix, path style) only while the bucket holds no copies, else BucketInUseError.
      */
     async update(uuid: string, input: BucketInput): Promise<Bucket> {
-      const bucket = await db.$transaction(async (tx) => {
+      const bucket = await givingWay(() => db.$transaction(async (tx) => {
         const existing = await lockBucket(tx, uuid);
         if (!existing) throw new NotFoundError('Bucket');
         const issues = validateBucket(input, existing);
@@ -265,7 +285,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
             ...(input.forcePathStyle != null ? { forcePathStyle: input.forcePathStyle } : {}),
           },
         });
-      }, LOCKED_TX);
+      }, LOCKED_TX));
       // no driver is dropped here: a changed connection gets a new one on next use (driverFor compares them), and
       // transfers in flight on the old one finish
       return bucket;
@@ -276,14 +296,14 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
      * delete are one transaction under the row lock, so the cascade never takes a copy an upload has just committed.
      */
     async remove(uuid: string): Promise<Bucket> {
-      const bucket = await db.$transaction(async (tx) => {
+      const bucket = await givingWay(() => db.$transaction(async (tx) => {
         const row = await lockBucket(tx, uuid);
         if (!row) throw new NotFoundError('Bucket');
         const copies = await tx.fileLocation.count({ where: { bucketUuid: uuid } });
         if (copies > 0) throw new BucketInUseError(copies);
         await tx.bucket.delete({ where: { uuid } });
         return row;
-      }, LOCKED_TX);
+      }, LOCKED_TX));
       registry.forget(uuid);
       return bucket;
     },

@@ -3,6 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GraphQLError } from 'graphql';
 import type { Db } from '../../db/database.js';
+import { driverErrorCode, isForeignKeyViolation, LOCK_NOT_AVAILABLE } from '../../db/driver-errors.js';
 import type { Viewer } from '../../graphql/context.js';
 import { NotFoundError } from '../../graphql/errors.js';
 import type { Bucket, File, Prisma } from '../../generated/prisma/client.js';
@@ -42,17 +43,6 @@ const RELEASE_CONCURRENCY = 16;
 
 const placement = (t: Target): CopyPlacement => ({ bucketUuid: t.bucket.uuid, priority: t.bucket.priority, connection: bucketConnection(t.bucket) });
 
-type DriverError = { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
-
-/** A foreign key violated by a statement (Prisma reports a raw statement's through the driver adapter's error). */
-function isForeignKeyViolation(error: unknown): boolean {
-  const known = error as DriverError;
-  return known.code === 'P2003' || known.meta?.driverAdapterError?.cause?.kind === 'ForeignKeyConstraintViolation';
-}
-
-/** The SQLSTATE of a raw statement's failure. */
-const driverErrorCode = (error: unknown) => (error as DriverError).meta?.driverAdapterError?.cause?.originalCode;
-const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Content-addressed key of a stored original: identical bytes share one object per bucket. */
 export function blobKey(sha256: string): StorageKey {

@@ -8,6 +8,10 @@ import { defineVersion, statementTriggers, type RowChange } from './helpers.js';
  * location triggers now look at the bucket; a bucket whose `enabled` flips adds or takes its active locations from
  * their instances, and a bucket being deleted takes them before its locations go (the cascade then finds no bucket and
  * changes nothing). Counts are recomputed on the way up and on the way down.
+ *
+ * Locks: a location statement share-locks its buckets before it counts, so a flip and a copy changing at once take
+ * turns and the copy is counted with the bucket's `enabled` as it ends. A flip locks the instances it moves without
+ * waiting (see the function), so it never waits on a transaction that waits on its bucket.
  */
 
 /** (file_instance_uuid, n) over the statement's rows in enabled buckets: +1 per new active location, -1 per old one. */
@@ -20,12 +24,20 @@ function changes(ctx: MigrationContext, change: RowChange): string {
   return change === 'insert' ? added : change === 'delete' ? removed : `${added} UNION ALL ${removed}`;
 }
 
+/** The statement's buckets, share-locked in key order: a bucket's `enabled` cannot flip until this transaction ends. */
+function lockBuckets(ctx: MigrationContext, change: RowChange): string {
+  const rows = change === 'insert' ? ['new_rows'] : change === 'delete' ? ['old_rows'] : ['new_rows', 'old_rows'];
+  return `  PERFORM 1 FROM ${ctx.t('phoenix_kit_buckets')} b
+    WHERE b.uuid IN (${rows.map((r) => `SELECT bucket_uuid FROM ${r}`).join(' UNION ')}) ORDER BY b.uuid FOR SHARE;`;
+}
+
 const locationTriggers = (ctx: MigrationContext) =>
   statementTriggers(
     ctx,
     'phoenix_kit_file_locations',
     'copies',
-    (change) => `  UPDATE ${ctx.t('phoenix_kit_file_instances')} i SET active_copies = GREATEST(i.active_copies + d.n, 0)
+    (change) => `${lockBuckets(ctx, change)}
+  UPDATE ${ctx.t('phoenix_kit_file_instances')} i SET active_copies = GREATEST(i.active_copies + d.n, 0)
     FROM (SELECT file_instance_uuid, SUM(n)::integer AS n FROM (${changes(ctx, change)}) c
            GROUP BY file_instance_uuid HAVING SUM(n) <> 0) d
    WHERE i.uuid = d.file_instance_uuid;`,
@@ -45,6 +57,11 @@ DECLARE
   sign integer := CASE WHEN TG_OP = 'UPDATE' AND NEW.enabled THEN 1 ELSE -1 END;
 BEGIN
   IF TG_OP = 'UPDATE' OR OLD.enabled THEN
+    -- without waiting: a transaction holding one of these instances may be waiting for this bucket (location triggers
+    -- share-lock it), so waiting here could deadlock; lock_not_available goes to the caller, which tries again
+    PERFORM 1 FROM ${ctx.t('phoenix_kit_file_instances')}
+      WHERE uuid IN (SELECT file_instance_uuid FROM ${ctx.t('phoenix_kit_file_locations')} WHERE bucket_uuid = OLD.uuid AND status = 'active')
+      ORDER BY uuid FOR NO KEY UPDATE NOWAIT;
     UPDATE ${ctx.t('phoenix_kit_file_instances')} i SET active_copies = GREATEST(i.active_copies + sign * c.n, 0)
       FROM (SELECT file_instance_uuid, COUNT(*)::integer AS n FROM ${ctx.t('phoenix_kit_file_locations')}
              WHERE bucket_uuid = OLD.uuid AND status = 'active' GROUP BY file_instance_uuid) c
