@@ -51,7 +51,7 @@ function usableCopies(copies: readonly CopyPlacement[]): Prisma.Sql {
 
 /**
  * The uploader's own file with these bytes, and its original's instance and active copies in enabled buckets (the
- * only ones read; 0: no copy can be served, and the bytes just received put it back).
+ * only ones read, as the database keeps them: V36; 0: no copy can be served, and the bytes just received put it back).
  */
 export type MyStoredFile = StoredFile & { originalUuid: string | null; activeCopies: number; metadata: unknown };
 
@@ -78,8 +78,7 @@ export async function findStored(
     }[]
   >`
     SELECT mine.uuid, mine.status, mine.metadata, original.uuid AS original_uuid,
-           (SELECT COUNT(*) FROM phoenix_kit_file_locations AS l JOIN phoenix_kit_buckets AS b ON b.uuid = l.bucket_uuid
-             WHERE l.file_instance_uuid = original.uuid AND l.status = 'active' AND b.enabled)::int AS active_copies,
+           original.active_copies,
            donor.bucket_uuid, donor.priority
       FROM (SELECT 1) AS one
       LEFT JOIN phoenix_kit_files AS mine ON mine.user_file_checksum = ${dedupKey}
