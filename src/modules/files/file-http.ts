@@ -118,10 +118,11 @@ async function serve(
     return new Response(null, { status: 416, headers });
   }
 
-  const first = instance.locations[0];
+  const first = files.readOrder(instance.locations)[0];
   if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
     const seconds = presignedLifetime(grant.expiresAt, now);
     const location = await presignedUrl(buckets, first, instance, seconds).catch((error: unknown) => {
+      files.noteOutage(first.bucketUuid);
       log.warn({ err: error, bucket: first.bucketUuid }, 'copy not presignable; served through the server');
       return null;
     });

@@ -16,6 +16,7 @@ import { TRASH_RETENTION_MAX_DAYS } from '../settings/domain/validate-setting.js
 import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { uploadContentType } from './domain/classify.js';
 import { detectType } from './domain/detect-type.js';
+import { outagesLast } from './domain/outages.js';
 import { sanitizeFileName } from './domain/file-name.js';
 import { HashingStream } from './domain/hash-stream.js';
 import { restoredStatus } from './domain/restore.js';
@@ -79,6 +80,8 @@ export const MULTIPART_SLACK_BYTES = 64 * 1024;
 export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
   /** Bytes this process's uploads are writing to each bucket right now (by Content-Length), counted as used. */
   const reserved = new Map<string, number>();
+  /** When a bucket's storage last failed a read in this process: its copies are read after the others for a while. */
+  const readFailures = new Map<string, number>();
   async function maxUploadBytes(): Promise<number> {
     const mb = Number.parseInt((await settings.get('storage_max_upload_size_mb')) ?? '', 10);
     return (Number.isFinite(mb) && mb > 0 ? mb : 500) * MiB;
@@ -509,19 +512,31 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       return this.openCopy(locations, recorded, range);
     },
 
+    /** `copies` (in COPY_ORDER) in the order reads try them: those in a bucket that failed a read lately come last. */
+    readOrder<T extends { bucketUuid: string }>(copies: readonly T[]): T[] {
+      return outagesLast(copies, readFailures, Date.now());
+    },
+
+    /** A bucket's storage failed a read (or a check before one): its copies are read last for a while. */
+    noteOutage(bucketUuid: string) {
+      readFailures.set(bucketUuid, Date.now());
+    },
+
     /**
      * Opens the first readable of `copies` (readable copies of one instance, read in the same statement as its `size`,
-     * in COPY_ORDER): a missing or damaged copy is marked failed, one that cannot be read now is skipped. When none
-     * opens: the last error of a copy that may come back (an outage), else NotFoundError (no copy is left to read).
+     * in COPY_ORDER, tried in `readOrder`): a missing or damaged copy is marked failed, one that cannot be read now is
+     * skipped. When none opens: the last error of a copy that may come back (an outage), else NotFoundError (no copy is
+     * left to read).
      */
     async openCopy(copies: ReadableCopy[], size: number | undefined, range?: { start: number; end?: number }) {
       if (range && size !== undefined && range.start >= size) throw new StorageRangeNotSatisfiableError(size);
       let outage: unknown = null;
-      for (const location of copies) {
+      for (const location of this.readOrder(copies)) {
         try {
           // inside the try: a bucket that cannot even be opened (a secret that no longer decrypts) is one more failed copy
           const driver = buckets.driverFor(location.bucket);
           const stream = await driver.get(location.path as StorageKey, range, size);
+          readFailures.delete(location.bucketUuid);
           return { stream, bucket: location.bucket, driver, key: location.path as StorageKey };
         } catch (error) {
           const code = (error as { code?: string }).code;
@@ -531,6 +546,7 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
             log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
           } else {
             outage = error;
+            this.noteOutage(location.bucketUuid);
             log.warn({ err: error, bucket: location.bucketUuid }, 'copy unreadable; trying the next one');
           }
         }
