@@ -78,9 +78,9 @@ describe.each(backends)('reads and a bucket that fails, on %s', (_name, open) =>
   }
 
   test('after one read fails over, the next reads go to the other copy first; with no other copy it is still tried', async () => {
-    await app.services.buckets.update(failing, { enabled: true });
     const data = randomBytes(6_000);
     const file = await fileWithFailingCopyFirst(data);
+    await app.services.buckets.update(failing, { enabled: true }); // enabled after the upload, which goes to the local bucket
     const before = dropping.connections();
 
     const first = await read(file.url);
