@@ -13,6 +13,7 @@ import type { FilesLifecycleUploadMutation } from '../gql/graphql.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, grantRole, signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, untilSomeoneWaitsForALock, type Backend } from '../helpers/backends.js';
+import { gql } from '../helpers/content.js';
 import { execute } from '../helpers/execute.js';
 import { listTree, pathOf, PNG_1X1, tempDataDir, uploadVia } from '../helpers/upload.js';
 
@@ -42,6 +43,8 @@ const MyFilesDocument = graphql(`
     me { files(first: 2, after: $after) { edges { node { uuid } } } }
   }
 `);
+
+const MY_FILES = gql(`{ me { files(first: 100) { edges { node { uuid } } } } }`);
 
 const FileDocument = graphql(`
   query FilesLifecycleFile($uuid: UUID!) {
@@ -110,6 +113,13 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     const result = await execute(app, FilesDocument, { first: 100, ...args }, user.headers);
     expect(result.errors).toBeUndefined();
     return result.data!.files.edges.map((e) => e.node);
+  }
+
+  /** The uuids `me { files }` lists for the user. */
+  async function mine(user: TestUser): Promise<string[]> {
+    const result = await execute(app, MY_FILES, {}, user.headers);
+    expect(result.errors).toBeUndefined();
+    return result.data.me.files.edges.map((e: { node: { uuid: string } }) => e.node.uuid);
   }
 
   const remove = (user: TestUser, uuid: string) => execute(app, DeleteDocument, { input: { uuid } }, user.headers);
@@ -344,10 +354,14 @@ describe.each(backends)('file lifecycle and ownership on %s', (_name, open) => {
     expect(new Date(trashed.data.trashFile.data.trashedAt!).getTime()).toBeGreaterThanOrEqual(before - 2000);
     expect((await serve(f.url)).status).toBe(404);
     expect(existsSync(join(bucketRoot, blob(f)))).toBe(true); // trash keeps the bytes
+    // out of the lists, `files` and a user's `files` alike
+    expect((await list(alice)).map((x) => x.uuid)).not.toContain(f.uuid);
+    expect(await mine(alice)).not.toContain(f.uuid);
 
     const restored = await execute(app, RestoreDocument, { input: { uuid: f.uuid } }, alice.headers);
     expect(restored.data?.restoreFile).toMatchObject({ data: { status: 'active', trashedAt: null } });
     expect((await list(alice)).map((x) => x.uuid)).toContain(f.uuid);
+    expect(await mine(alice)).toContain(f.uuid);
     expect((await serve(f.url)).status).toBe(200);
   });
 

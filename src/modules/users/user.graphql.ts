@@ -30,12 +30,13 @@ export const UserRef = builder.prismaNode('User', {
       select: { roleAssignments: { where: { isActive: true }, include: { role: true } } },
       resolve: (user) => user.roleAssignments.map((a) => a.role),
     }),
-    /** The user's files: like the rest of their private data, for the user and admins only (FORBIDDEN otherwise). */
     files: t.relatedConnection('files', {
+      description:
+        "The user's files, newest first, without those in the trash (as `files` lists them by default; `files(status: \"trashed\")` lists those). For the user and admins only (FORBIDDEN otherwise).",
       cursor: 'uuid',
       nullable: true,
       authScopes: selfOrAdmin,
-      query: () => ({ where: { systemManaged: false }, orderBy: { uuid: 'desc' } }),
+      query: () => ({ where: { systemManaged: false, status: { not: 'trashed' } }, orderBy: { uuid: 'desc' } }),
     }),
   }),
 });
