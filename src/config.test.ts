@@ -45,6 +45,8 @@ describe('loadConfig refuses values that would break at run time', () => {
     ['PUBLIC_URL with a fragment', { PUBLIC_URL: 'http://example.com/#x' }],
     ['PUBLIC_URL with credentials', { PUBLIC_URL: 'https://user:pw@example.com' }],
     ['JOBS_IN_PROCESS=false on the embedded database (no worker can run its jobs)', { JOBS_IN_PROCESS: 'false' }],
+    ['an UPLOAD_COPY_GRACE_MS over an hour', { UPLOAD_COPY_GRACE_MS: '3600001' }],
+    ['a blank UPLOAD_COPY_GRACE_MS', { UPLOAD_COPY_GRACE_MS: '' }],
   ])('%s', (_name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
   });
@@ -52,6 +54,8 @@ describe('loadConfig refuses values that would break at run time', () => {
   test.each<[string, Record<string, string>, Partial<ReturnType<typeof loadConfig>>]>([
     ['PORT 0 (any free port) when asked', { PORT: '0' }, { port: 0 }],
     ['the longest shutdown timeout', { SHUTDOWN_TIMEOUT_MS: '2147483647' }, { shutdownTimeoutMs: 2_147_483_647 }],
+    ['the default upload copy grace', {}, { uploadCopyGraceMs: 10_000 }],
+    ['no upload copy grace (only as long as the body took)', { UPLOAD_COPY_GRACE_MS: '0' }, { uploadCopyGraceMs: 0 }],
     ['a PUBLIC_URL with a path (trailing slash dropped)', { PUBLIC_URL: 'https://example.com/api/' }, { publicUrl: 'https://example.com/api' }],
   ])('accepts %s', (_name, env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   SECRET_KEY_BASE: z.string().min(32, 'must be at least 32 characters').optional(),
   JOBS_IN_PROCESS: booleanString.default(true),
   JOBS_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  UPLOAD_COPY_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
 });
 
 export type PasswordRules = Readonly<{
@@ -101,6 +102,11 @@ export type Config = Readonly<{
   jobsInProcess: boolean;
   /** How often idle job workers look for work. */
   jobsPollSeconds: number;
+  /**
+   * How long an upload waits, at least, for a copy still being written once the body has been read and another copy
+   * has landed (longer when reading the body took longer); then that copy is given up and repaired later.
+   */
+  uploadCopyGraceMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -151,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyBase: e.SECRET_KEY_BASE,
     jobsInProcess: e.JOBS_IN_PROCESS,
     jobsPollSeconds: e.JOBS_POLL_SECONDS,
+    uploadCopyGraceMs: e.UPLOAD_COPY_GRACE_MS,
   });
 }

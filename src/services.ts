@@ -62,7 +62,7 @@ export function createServices({ db, config, log, mailer, media: mediaOverrides 
     retryLimit: mediaConfig.retryLimit,
     retryDelaySeconds: mediaConfig.retryDelaySeconds,
   });
-  const files = createFileService({ db: prisma, log, settings, buckets, processing: mediaQueue });
+  const files = createFileService({ db: prisma, log, settings, buckets, processing: mediaQueue, copyGraceMs: config.uploadCopyGraceMs });
   const variants = createVariantStore({ db: prisma, log, buckets, files });
   const media = createMediaService({ db: prisma, log, settings, files, variants, queue: mediaQueue, events: fileEvents, options: mediaConfig });
   const dimensions = createDimensionService({ db: prisma, log });

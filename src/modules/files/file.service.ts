@@ -66,7 +66,18 @@ export async function lockObjects(tx: Prisma.TransactionClient, paths: Iterable<
 /** Queues the processing job (variants, metadata) of a stored file; absent: files are `active` at once. */
 export type FileProcessingQueue = { enqueue(fileUuid: string): Promise<unknown> };
 
-export type FileServiceDeps = { db: Db; log: Logger; settings: SettingsService; buckets: BucketService; processing?: FileProcessingQueue };
+export type FileServiceDeps = {
+  db: Db;
+  log: Logger;
+  settings: SettingsService;
+  buckets: BucketService;
+  processing?: FileProcessingQueue;
+  /** Config `UPLOAD_COPY_GRACE_MS`: see `writeToTargets`. */
+  copyGraceMs?: number;
+};
+
+/** How long copies still being written get once the body has been read and another copy landed. */
+export const copyGrace = (minimumMs: number, bodyReadMs: number) => Math.max(minimumMs, bodyReadMs);
 
 /** A file row gone between reading and writing it (deleted meanwhile) is a missing file. */
 function deletedMeanwhile(error: unknown): never {
@@ -77,7 +88,7 @@ function deletedMeanwhile(error: unknown): never {
 /** What the parts of an upload request other than the file take at most, as far as choosing buckets goes. */
 export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
-export function createFileService({ db, log, settings, buckets, processing }: FileServiceDeps) {
+export function createFileService({ db, log, settings, buckets, processing, copyGraceMs = 10_000 }: FileServiceDeps) {
   /** Bytes this process's uploads are writing to each bucket right now (by Content-Length), counted as used. */
   const reserved = new Map<string, number>();
   /** When a bucket's storage last failed a read in this process: its copies are read after the others for a while. */
@@ -142,9 +153,19 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
   /**
    * Streams one body to every target at once (one read, one hash): each target gets its own PassThrough; a target
    * that fails is dropped and the others go on; when all have failed the body is only hashed.
+   *
+   * Once the body has been read and one copy has landed, the copies still being written get `copyGrace` (as long again
+   * as reading the body took, at least `copyGraceMs`); those still unfinished then are given up like failed ones (the
+   * file is under-replicated and repaired later), and removed if they land after all. So a bucket that takes
+   * connections and never answers costs an upload seconds, not the storage client's timeouts (3 tries of 30 s).
    */
   async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
+    const started = performance.now();
     let alive = targets.length;
+    let giveUp!: () => void;
+    const givenUp = new Promise<null>((resolve) => (giveUp = () => resolve(null)));
+    let oneLanded!: () => void;
+    const landedOne = new Promise<void>((resolve) => (oneLanded = resolve));
     const branches = targets.map((target) => {
       const stream = new PassThrough({ highWaterMark: MiB });
       // the driver listens once it starts writing; until then an error must not go unhandled
@@ -154,15 +175,28 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
     hasher.on('error', (error) => branches.forEach((b) => b.stream.destroy(error)));
     for (const branch of branches) hasher.pipe(branch.stream);
     if (branches.length === 0) hasher.resume(); // no target: hashed only
+    const dropBranch = (stream: PassThrough) => {
+      hasher.unpipe(stream);
+      stream.destroy();
+      // with every target gone the body is still read and hashed: bytes already stored need no bucket
+      if (--alive === 0) hasher.resume();
+    };
     const writes = branches.map(async ({ target, stream }) => {
+      const put = target.driver.put(key, stream, { contentType });
       try {
-        await target.driver.put(key, stream, { contentType });
+        if ((await Promise.race([put, givenUp])) === null) {
+          dropBranch(stream);
+          log.warn({ bucket: target.bucket.uuid, key }, 'bucket write given up: still unfinished well after the other copies landed');
+          put.then(
+            () => dropObjects([target], key),
+            () => undefined,
+          );
+          return null;
+        }
+        oneLanded();
         return target;
       } catch (error) {
-        hasher.unpipe(stream);
-        stream.destroy();
-        // with every target gone the body is still read and hashed: bytes already stored need no bucket
-        if (--alive === 0) hasher.resume();
+        dropBranch(stream);
         log.warn({ err: error, bucket: target.bucket.uuid }, 'bucket write failed');
         return null;
       }
@@ -171,7 +205,14 @@ export function createFileService({ db, log, settings, buckets, processing }: Fi
       () => null,
       (error: unknown) => error,
     );
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    void Promise.all([source, landedOne]).then(([error]) => {
+      if (error === null && !settled) timer = setTimeout(giveUp, copyGrace(copyGraceMs, performance.now() - started));
+    });
     const [landed, sourceError] = await Promise.all([Promise.all(writes), source]);
+    settled = true;
+    clearTimeout(timer);
     return { landed: landed.filter((t): t is Target => t !== null), sourceError };
   }
 

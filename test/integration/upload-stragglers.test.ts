@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Db } from '../../src/db/database.js';
+import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { gql } from '../helpers/content.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3.js';
+import { eventually, listS3rverKeys, tempDataDir, uploadVia } from '../helpers/upload.js';
+
+// A copy still being written once the body has been read and another copy has landed gets a grace period
+// (UPLOAD_COPY_GRACE_MS at least); then the upload answers with the copies that landed, and the late copy is removed if
+// it lands after all. A bucket that takes requests and never answers must not hold the upload for the storage client's
+// timeouts (3 tries of 30 s).
+
+const UPLOAD = gql(`mutation($input: UploadFileInput!) { uploadFile(input: $input) {
+  __typename ... on MutationUploadFileSuccess { data { file { uuid url copies underReplicated
+    instances { locations { bucket { uuid } } } } } } ... on Error { code message } } }`);
+
+type Exchange = { method: string; path: string; status: number | null };
+
+/**
+ * An HTTP proxy in front of an S3 server that can hold requests: while holding, requests are taken and left
+ * unanswered (as by a server that hangs) until `release()` forwards them. Logs every request and its answer.
+ */
+async function holdingProxy(upstreamPort: number) {
+  let holding = false;
+  const queue: Array<() => void> = [];
+  const held = new Set<IncomingMessage>();
+  const log: Exchange[] = [];
+  const forward = (req: IncomingMessage, res: ServerResponse, entry: Exchange) => {
+    held.delete(req);
+    const out = request(
+      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        entry.status = answer.statusCode ?? null;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  };
+  const server: Server = createServer((req, res) => {
+    const entry: Exchange = { method: req.method ?? '', path: new URL(req.url ?? '/', 'http://proxy').pathname, status: null };
+    log.push(entry);
+    if (!holding) return forward(req, res, entry);
+    held.add(req);
+    req.socket.once('close', () => held.delete(req));
+    queue.push(() => forward(req, res, entry));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    log,
+    hold: () => void (holding = true),
+    /** Requests taken and not answered, whose client is still waiting. */
+    waiting: () => [...held].filter((req) => !req.socket.destroyed).length,
+    release() {
+      holding = false;
+      for (const go of queue.splice(0)) go();
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe.each(backends)('an upload and a copy that does not finish, on %s', (_name, open) => {
+  let backend: Backend;
+  let db: Db;
+  let app: App;
+  let user: TestUser;
+  let dataDir: string;
+  let s3: S3TestServer;
+  let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let local: string;
+  let slow: string;
+
+  beforeAll(async () => {
+    backend = await open();
+    db = backend.database.prisma;
+    dataDir = tempDataDir();
+    app = createTestApp(backend, { env: { DATA_DIR: dataDir, UPLOAD_COPY_GRACE_MS: '200' } });
+    user = await signUp(app);
+    s3 = await startS3Server({ bucket: 'stragglers' });
+    proxy = await holdingProxy(s3.port);
+    local = (await db.bucket.findFirstOrThrow({ where: { name: 'Local Storage' } })).uuid;
+    slow = (await app.services.buckets.create({ name: 'Behind a proxy', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
+  });
+  afterAll(async () => {
+    proxy.release();
+    await backend.close();
+    await proxy.close();
+    await s3.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('the upload answers with the copy that landed; the late copy is removed when it lands; repair restores it', async () => {
+    const data = randomBytes(64 * 1024);
+    proxy.hold();
+    const result = await uploadVia(app, UPLOAD, { name: 'late.bin', data }, { headers: user.headers });
+    // answered while the bucket's request is still unanswered: not after the storage client gave up on it
+    const waitingAtAnswer = proxy.waiting();
+    expect(result.data.uploadFile).toMatchObject({ __typename: 'MutationUploadFileSuccess', data: { file: { copies: 1, underReplicated: true } } });
+    expect(waitingAtAnswer).toBe(1);
+    const file = result.data.uploadFile.data.file as {
+      uuid: string;
+      url: string;
+      instances: Array<{ locations: Array<{ bucket: { uuid: string } }> }>;
+    };
+    expect(file.instances[0]!.locations.map((l) => l.bucket.uuid)).toEqual([local]);
+    const read = await app.fetch(`http://localhost${new URL(file.url).pathname}`);
+    expect(read.status).toBe(200);
+    expect(Buffer.from(await read.arrayBuffer()).equals(data)).toBe(true);
+
+    // the held write goes through after all: its object is removed, and nothing is left in the bucket
+    const put = proxy.log.find((e) => e.method === 'PUT');
+    expect(put?.path).toMatch(/\/stragglers\/tmp\/[0-9a-f-]{36}$/);
+    proxy.release();
+    expect(await eventually(async () => proxy.log.some((e) => e.method === 'DELETE' && e.path === put!.path && e.status === 204))).toBe(true);
+    expect(put!.status).toBe(200);
+    expect(await listS3rverKeys(s3.directory, s3.bucket)).toEqual([]);
+    expect(await db.fileLocation.count({ where: { bucketUuid: slow } })).toBe(0);
+
+    const report = await app.services.replication.repair();
+    expect(report).toMatchObject({ copiesAdded: 1, stillUnderReplicated: 0 });
+    const copies = await db.fileLocation.findMany({ where: { fileInstance: { fileUuid: file.uuid } }, select: { bucketUuid: true } });
+    expect(copies.map((c) => c.bucketUuid).sort()).toEqual([local, slow].sort());
+    expect(await listS3rverKeys(s3.directory, s3.bucket)).toHaveLength(1);
+  });
+});
