@@ -6,6 +6,15 @@ import type { JobDefinition } from './job-queue.js';
 export function jobDefinitions(services: Services): JobDefinition<never>[] {
   return [
     {
+      // sessions and mailed links past their lifetime, rate-limit counts whose window has ended: nothing else removes them
+      name: 'accounts-prune',
+      cron: '15 3 * * *',
+      retryLimit: 2,
+      handler: async () => {
+        await services.auth.pruneExpired();
+      },
+    },
+    {
       name: 'storage-prune-trash',
       cron: '0 3 * * *',
       retryLimit: 2,

@@ -58,6 +58,7 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       `SELECT name, cron FROM public_jobs.schedule ORDER BY name`,
     );
     expect(schedules).toEqual([
+      { name: 'accounts-prune', cron: '15 3 * * *' },
       { name: 'file-processing-sweep', cron: '*/5 * * * *' },
       { name: 'storage-prune-trash', cron: '0 3 * * *' },
       { name: 'storage-repair', cron: '*/10 * * * *' },
@@ -88,6 +89,60 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       (rows) => rows.length === 1,
     );
     expect(remaining.map((r) => r.uuid)).toEqual([recent.uuid]);
+  });
+
+  test('a queued accounts prune deletes tokens past their lifetime and rate-limit counts past every window, and only those', async () => {
+    const prisma = backend.database.prisma;
+    const user = await signUp(app);
+    const SECOND = 1000;
+    const MINUTE = 60 * SECOND;
+    const DAY = 24 * 60 * MINUTE;
+    // each context just past its lifetime and just within it (by a minute: the job runs a moment after these rows)
+    const lifetimes: Array<[string, number]> = [
+      ['session', 60 * DAY],
+      ['confirm', 7 * DAY],
+      ['reset_password', 60 * MINUTE],
+      ['magic_link', 15 * MINUTE],
+      ['magic_link_registration', 30 * MINUTE],
+      ['change:old@example.com', 7 * DAY],
+    ];
+    const now = Date.now();
+    const rows = lifetimes.flatMap(([context, ms]) => [
+      { context, age: ms + MINUTE, expired: true },
+      { context, age: ms - MINUTE, expired: false },
+    ]);
+    // a context this server does not know is never taken for expired, however old
+    rows.push({ context: 'api_key', age: 400 * DAY, expired: false });
+    const made: Array<{ context: string; age: number; expired: boolean; uuid: string }> = [];
+    for (const row of rows) {
+      const token = await prisma.userToken.create({
+        data: {
+          userUuid: row.context === 'magic_link_registration' ? null : user.uuid,
+          token: new Uint8Array(Buffer.from(randomUUID())),
+          context: row.context,
+          sentTo: user.email,
+          insertedAt: new Date(now - row.age),
+        },
+      });
+      made.push({ ...row, uuid: token.uuid });
+    }
+    const key = `test:${randomUUID()}`;
+    await prisma.rateLimit.createMany({
+      data: [
+        { key: `${key}:old`, windowStart: new Date(now - 60 * MINUTE - MINUTE), count: 9 },
+        { key: `${key}:recent`, windowStart: new Date(now - 60 * MINUTE + MINUTE), count: 9 },
+      ],
+    });
+    await queue.send('accounts-prune', {});
+    const kept = await until(
+      () => prisma.userToken.findMany({ where: { uuid: { in: made.map((m) => m.uuid) } }, select: { uuid: true } }),
+      (left) => left.length < made.length,
+    );
+    expect(new Set(kept.map((k) => k.uuid))).toEqual(new Set(made.filter((m) => !m.expired).map((m) => m.uuid)));
+    const limits = await prisma.rateLimit.findMany({ where: { key: { startsWith: key } }, select: { key: true } });
+    expect(limits.map((l) => l.key)).toEqual([`${key}:recent`]);
+    // the user's own session, made at sign-up, is live and stays
+    expect(await app.services.auth.resolveViewer(`Bearer ${user.token}`, { ip: '127.0.0.1', userAgent: null })).not.toBeNull();
   });
 });
 

@@ -20,7 +20,7 @@ import {
 } from '../users/domain/validation.js';
 import { AccountDisabledError, InvalidCredentialsError } from './auth.errors.js';
 import { sessionRefusal, type AccountState } from './domain/session-guard.js';
-import { compareFingerprint, hashToken, isTokenLive, newToken, userAgentHash, type TokenHash } from './domain/tokens.js';
+import { compareFingerprint, hashToken, isTokenLive, newToken, tokenLifetimeMs, userAgentHash, type TokenContext, type TokenHash } from './domain/tokens.js';
 import { OWNER_GUARD_LOCK, viewerFromRoles } from './domain/viewer.js';
 import { isStorableText } from '../../util/text.js';
 
@@ -268,6 +268,28 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** The viewer behind `Authorization: Bearer <token>`, or null (no, unknown, expired or refused session). */
+    /**
+     * Deletes the tokens past their lifetime (sessions, mailed links: they can no longer be used; tokens of an unknown
+     * context are kept) and the rate-limit counts whose window has ended. Nothing else removes them; the
+     * `accounts-prune` job runs this daily.
+     */
+    async pruneExpired(): Promise<{ tokens: number; rateLimits: number }> {
+      const secs = (context: TokenContext) => tokenLifetimeMs(context) / 1000;
+      const tokens = await db.$executeRaw`
+        DELETE FROM phoenix_kit_users_tokens
+        WHERE inserted_at <= now() - make_interval(secs => CASE
+          WHEN context = 'session' THEN ${secs('session')}::int
+          WHEN context = 'confirm' THEN ${secs('confirm')}::int
+          WHEN context = 'reset_password' THEN ${secs('reset_password')}::int
+          WHEN context = 'magic_link' THEN ${secs('magic_link')}::int
+          WHEN context = 'magic_link_registration' THEN ${secs('magic_link_registration')}::int
+          WHEN context LIKE 'change:%' THEN ${secs('change:')}::int
+        END)`;
+      const rateLimits = await rateLimiter.prune();
+      log.info({ tokens, rateLimits }, 'expired tokens and rate-limit counts removed');
+      return { tokens, rateLimits };
+    },
+
     async resolveViewer(authorization: string | null, client: ClientInfo): Promise<Viewer | null> {
       const raw = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
       const tokenHash = raw ? hashToken(raw) : null;
