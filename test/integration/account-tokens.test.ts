@@ -596,6 +596,31 @@ describe.each(backends)('account tokens on %s', (_name, open) => {
     }
   });
 
+  test('one IP asking for mail to many addresses is limited to 30 requests an hour, across the kinds; another IP is not', async () => {
+    const octet = () => 1 + Math.floor(Math.random() * 254);
+    const ip = { 'x-forwarded-for': `10.${octet()}.${octet()}.${octet()}` };
+    const kinds = [
+      ['requestPasswordReset', RequestResetDocument],
+      ['requestMagicLink', RequestMagicLinkDocument],
+      ['requestEmailConfirmation', RequestConfirmationDocument],
+      ['requestMagicLinkRegistration', RequestRegistrationDocument],
+    ] as const;
+    const ask = (i: number, headers: Record<string, string>) => {
+      const [name, document] = kinds[i % kinds.length]!;
+      return rawResponse(app, document, { input: { email: uniqueEmail(`per-ip-${i}`) } }, headers).then(
+        (raw) => (JSON.parse(raw) as { data: Record<string, { __typename: string; data?: boolean; code?: string; retryAfterSeconds?: number }> }).data[name]!,
+      );
+    };
+    const allowed = [];
+    for (let i = 0; i < 30; i++) allowed.push(await ask(i, ip));
+    expect(allowed.filter((answer) => answer.data !== true)).toEqual([]);
+    const limited = await ask(30, ip);
+    expect(limited).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
+    expect(limited.retryAfterSeconds).toBeGreaterThan(3000);
+    expect(limited.retryAfterSeconds).toBeLessThanOrEqual(3600);
+    expect(await ask(31, { 'x-forwarded-for': `10.${octet()}.${octet()}.${octet()}` })).toMatchObject({ data: true });
+  });
+
   test('bad input gives typed errors and changes nothing', async () => {
     const user = await signUp(app);
     await execute(app, RequestResetDocument, { input: { email: user.email } });

@@ -60,7 +60,7 @@ builder.mutationFields((t) => ({
     errors: { types: [ValidationError, RateLimitedError] },
     args: { input: t.arg({ type: RequestEmailConfirmationInput }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.accountTokens.requestEmailConfirmation({ email: input?.email, viewerUuid: ctx.viewer?.uuid }),
+      ctx.services.accountTokens.requestEmailConfirmation({ email: input?.email, viewerUuid: ctx.viewer?.uuid }, ctx.client.ip),
   }),
   confirmEmail: t.prismaField({
     type: 'User',
@@ -77,7 +77,7 @@ builder.mutationFields((t) => ({
     description: `Mails a password reset link (1 hour). ${SAME_ANSWER}`,
     errors: { types: [ValidationError, RateLimitedError] },
     args: { input: t.arg({ type: RequestPasswordResetInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestPasswordReset(input.email),
+    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestPasswordReset(input.email, ctx.client.ip),
   }),
   resetPassword: t.boolean({
     description: 'Sets a new password from a reset link. Every session and link of the account stops working.',
@@ -107,7 +107,7 @@ builder.mutationFields((t) => ({
     description: `Mails a sign-in link (15 minutes, single use; earlier ones stop working). ${SAME_ANSWER}`,
     errors: { types: [ValidationError, RateLimitedError] },
     args: { input: t.arg({ type: RequestMagicLinkInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestMagicLink(input.email),
+    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestMagicLink(input.email, ctx.client.ip),
   }),
   loginWithMagicLink: t.field({
     type: AuthPayload,
@@ -120,7 +120,7 @@ builder.mutationFields((t) => ({
     description: `Mails a link (30 minutes) that creates an account for the address. ${SAME_ANSWER}`,
     errors: { types: [ValidationError, RateLimitedError] },
     args: { input: t.arg({ type: RequestMagicLinkRegistrationInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestMagicLinkRegistration(input.email),
+    resolve: (_root, { input }, ctx) => ctx.services.accountTokens.requestMagicLinkRegistration(input.email, ctx.client.ip),
   }),
   registerWithMagicLink: t.field({
     type: AuthPayload,

@@ -8,7 +8,7 @@ import { ValidationError, type FieldIssue } from '../../graphql/errors.js';
 import type { Logger } from '../../logger.js';
 import { accountLink, renderAccountMail, type AccountMailKind, type LinkedMailKind } from '../mail/account-mails.js';
 import type { Mailer } from '../mail/mailer.js';
-import { RATE_LIMITS } from '../rate-limit/policies.js';
+import { RATE_LIMITS, type RateLimitPolicy } from '../rate-limit/policies.js';
 import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { normalizeEmail, normalizePassword, validateEmail, validatePassword } from '../users/domain/validation.js';
@@ -149,6 +149,15 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     if (issued) linkMail('confirm_email', issued.sentTo, name, issued.raw);
   }
 
+  /**
+   * Counts a mail request against its per-address `policy` and, when the client's IP is known, against the per-IP limit
+   * for such requests (one client asking for mail to many addresses).
+   */
+  async function limitMail(policy: RateLimitPolicy, email: string, ip: string | null): Promise<void> {
+    if (ip) await rateLimiter.hit(RATE_LIMITS.mailPerIp, ip);
+    await rateLimiter.hit(policy, email);
+  }
+
   return {
     /** Mails a confirmation link to a newly registered user when `require_email_confirmation` is on and they are unconfirmed. */
     async sendConfirmation(user: Pick<User, 'uuid' | 'confirmedAt'>): Promise<void> {
@@ -157,7 +166,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     },
 
     /** Mails a confirmation link to `email`, or to the signed-in user when no email is given. */
-    async requestEmailConfirmation(input: { email?: string | null; viewerUuid?: string | null }): Promise<boolean> {
+    async requestEmailConfirmation(input: { email?: string | null; viewerUuid?: string | null }, ip: string | null): Promise<boolean> {
       let email: string;
       if (input.email != null) {
         email = parseEmail(input.email);
@@ -166,7 +175,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       } else {
         throw new ValidationError('Email is invalid', [{ path: 'email', message: 'is required' }]);
       }
-      await rateLimiter.hit(RATE_LIMITS.confirmation, email);
+      await limitMail(RATE_LIMITS.confirmation, email, ip);
       await sendConfirmationTo({ email });
       return MAIL_REQUESTED;
     },
@@ -183,9 +192,9 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       });
     },
 
-    async requestPasswordReset(emailInput: string): Promise<boolean> {
+    async requestPasswordReset(emailInput: string, ip: string | null): Promise<boolean> {
       const email = parseEmail(emailInput);
-      await rateLimiter.hit(RATE_LIMITS.passwordReset, email);
+      await limitMail(RATE_LIMITS.passwordReset, email, ip);
       const name = await siteName();
       const issued = await issueToUser({ email }, 'reset_password', {});
       if (issued) linkMail('reset_password', issued.sentTo, name, issued.raw);
@@ -262,12 +271,12 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     },
 
     /** Mails a sign-in link; earlier magic links of the user stop working. */
-    async requestMagicLink(emailInput: string): Promise<boolean> {
+    async requestMagicLink(emailInput: string, ip: string | null): Promise<boolean> {
       const email = parseEmail(emailInput);
       if (!(await settings.getBoolean('magic_link_login_enabled'))) {
         throw new ValidationError('Magic-link sign-in is disabled', [{ path: 'email', message: 'magic-link sign-in is disabled' }]);
       }
-      await rateLimiter.hit(RATE_LIMITS.magicLink, email);
+      await limitMail(RATE_LIMITS.magicLink, email, ip);
       const name = await siteName();
       const issued = await issueToUser({ email }, 'magic_link', { condition: Prisma.sql`AND is_active`, revokeEarlier: true });
       if (issued) linkMail('magic_link', issued.sentTo, name, issued.raw);
@@ -294,7 +303,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     },
 
     /** Mails a link that creates an account for `email`; an address that has one gets a notice instead. */
-    async requestMagicLinkRegistration(emailInput: string): Promise<boolean> {
+    async requestMagicLinkRegistration(emailInput: string, ip: string | null): Promise<boolean> {
       const email = parseEmail(emailInput);
       const [enabled, open] = await Promise.all([
         settings.getBoolean('magic_link_registration_enabled'),
@@ -303,7 +312,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
       if (!enabled || !open) {
         throw new ValidationError('Registration is closed', [{ path: 'email', message: 'registration is closed' }]);
       }
-      await rateLimiter.hit(RATE_LIMITS.magicLink, email);
+      await limitMail(RATE_LIMITS.magicLink, email, ip);
       const name = await siteName();
       const { raw, hash } = newToken();
       const rows = await db.$queryRaw<{ uuid: string }[]>`

@@ -9,6 +9,8 @@ export const RATE_LIMITS = {
   confirmation: { name: 'confirm', limit: 3, windowSeconds: 300 },
   registrationPerEmail: { name: 'register:email', limit: 3, windowSeconds: 3600 },
   registrationPerIp: { name: 'register:ip', limit: 10, windowSeconds: 3600 },
+  /** Mail asked for without a password (reset, magic links, confirmation), any addresses, from one IP. */
+  mailPerIp: { name: 'mail:ip', limit: 30, windowSeconds: 3600 },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** Seconds until a window that started at `windowStart` ends (at least 1). */
