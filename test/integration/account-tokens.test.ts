@@ -632,7 +632,8 @@ describe.each(backends)('account tokens on %s', (_name, open) => {
     const sentBefore = mails.length;
 
     const badEmails = ['', '   ', 'no-at-sign', 'two@@example.com', 'sp ace@example.com', `${'x'.repeat(160)}@example.com`,
-      'nul\u0000@example.com', 'tab\t@example.com', 'line\nbreak@example.com', '@example.com', 'user@'];
+      'nul\u0000@example.com', 'tab\t@example.com', 'line\nbreak@example.com', '@example.com', 'user@',
+      'zero\u200bwidth@example.com', 'admin@exa\u202emoc.elpm'];
     for (const email of badEmails) {
       for (const document of [RequestResetDocument, RequestMagicLinkDocument, RequestRegistrationDocument, RequestConfirmationDocument]) {
         const body = JSON.parse(await rawResponse(app, document, { input: { email } })) as { data: Record<string, { __typename: string }> };

@@ -18,6 +18,12 @@ describe('validateEmail', () => {
     ['lone\ud800@example.com', false],
     ['pair\ud83d\ude00@example.com', true],
     ['a@nodot', false],
+    ['zero\u200bwidth@example.com', false],
+    ['joiner\u200d@example.com', false],
+    ['admin@exa\u202emoc.elpm', false],
+    ['isolate\u2066@example.com', false],
+    ['\ufeffbom@example.com', false],
+    ['soft\u00adhyphen@example.com', false],
     [`${'a'.repeat(150)}@example.com`, false],
   ])('%j valid=%s', (email, valid) => expect(validateEmail(email).length === 0).toBe(valid));
 });
