@@ -397,6 +397,22 @@ describe.each(backends)('account tokens on %s', (_name, open) => {
     expect(await db.userToken.count({ where: { sentTo: email, context: 'magic_link_registration' } })).toBe(0);
   });
 
+  test('one registration link used by 8 requests at once: one account, the others get InvalidTokenError', async () => {
+    const email = uniqueEmail('ml-race');
+    await execute(app, RequestRegistrationDocument, { input: { email } });
+    const raw = tokenFromMail(email, '/users/register/magic-link/');
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => execute(app, RegisterWithMagicLinkDocument, { input: { token: raw } })),
+    );
+    const kinds = answers.map((a) => a.data?.registerWithMagicLink.__typename);
+    expect(kinds.filter((k) => k === 'MutationRegisterWithMagicLinkSuccess')).toHaveLength(1);
+    expect(answers.filter((a) => a.data?.registerWithMagicLink.__typename !== 'MutationRegisterWithMagicLinkSuccess').map((a) => a.data?.registerWithMagicLink)).toEqual(
+      Array.from({ length: 7 }, () => INVALID_TOKEN),
+    );
+    expect(await db.user.count({ where: { email } })).toBe(1);
+    expect(await db.userToken.count({ where: { sentTo: email, context: 'magic_link_registration' } })).toBe(0);
+  });
+
   test('magic-link registration without a password: the account signs in by magic link', async () => {
     const email = uniqueEmail('ml-nopass');
     await execute(app, RequestRegistrationDocument, { input: { email } });

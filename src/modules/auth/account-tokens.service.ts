@@ -13,14 +13,14 @@ import type { RateLimiter } from '../rate-limit/rate-limit.service.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { normalizeEmail, normalizePassword, validateEmail, validatePassword } from '../users/domain/validation.js';
 import { AccountDisabledError, InvalidCredentialsError, InvalidTokenError } from './auth.errors.js';
-import type { RegisterInput, Registration, Session } from './auth.service.js';
-import { assertSessionAllowed, hashPassword, insertSession, lockAccount, signedIn, verifyPassword } from './auth.service.js';
+import type { RegisterInput, Registration, RegistrationLink, Session } from './auth.service.js';
+import { assertSessionAllowed, hashPassword, insertSession, isEmailTaken, lockAccount, signedIn, verifyPassword } from './auth.service.js';
 import { changeEmailContext, checkAccountToken, type MailedTokenKind } from './domain/account-token.js';
 import { hashToken, newToken, type TokenContext } from './domain/tokens.js';
 
 /** What the token flows need from the auth service: the registration rules stay there. */
 export type SessionIssuer = {
-  register(input: RegisterInput, client: ClientInfo): Promise<Registration>;
+  register(input: RegisterInput, client: ClientInfo, link?: RegistrationLink): Promise<Registration>;
 };
 
 export type AccountTokensDeps = {
@@ -336,15 +336,20 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
     ): Promise<Session> {
       const row = await findToken('magic_link_registration', raw);
       if (!(await settings.getBoolean('magic_link_registration_enabled'))) throw new InvalidTokenError();
-      const registration = await auth.register(
-        { email: row.sentTo as string, password: input.password ?? unguessablePassword(), username: input.username },
-        client,
-      );
-      const [user] = await db.$transaction([
-        db.user.update({ where: { uuid: registration.user.uuid }, data: { confirmedAt: registration.user.confirmedAt ?? new Date() } }),
-        db.userToken.deleteMany({ where: { uuid: row.uuid } }),
-      ]);
-      return signedIn({ ...registration, user });
+      const claim = async (tx: Prisma.TransactionClient) => {
+        if (!(await consume(tx, row.uuid))) throw new InvalidTokenError();
+      };
+      const registration = await auth
+        .register(
+          { email: row.sentTo as string, password: input.password ?? unguessablePassword(), username: input.username },
+          client,
+          { claim },
+        )
+        .catch((error: unknown) => {
+          // the address has an account made otherwise since the link was sent: the link is of no use any more
+          throw isEmailTaken(error) ? new InvalidTokenError() : error;
+        });
+      return signedIn(registration);
     },
 
     /**

@@ -39,6 +39,8 @@ export type GeoLocation = { country: string | null; region: string | null; city:
 export type RegisterInput = { email: string; password: string; username?: string | null };
 export type LoginInput = { email: string; password: string };
 export type Session = { token: string; user: User };
+/** A registration link being used: `claim` uses it up inside the new account's transaction, or throws. */
+export type RegistrationLink = { claim(tx: Prisma.TransactionClient): Promise<void> };
 /** A new account; `token` is null when it was created inactive (it may sign in once an administrator activates it). */
 export type Registration = { token: string | null; user: User };
 
@@ -133,6 +135,13 @@ type SessionRow = {
   roles: Array<{ name: string; permissions: string[] }>;
 };
 
+/** `register`'s answer for an address that has an account. */
+const EMAIL_TAKEN: FieldIssue = { path: 'email', message: 'has already been taken' };
+const emailTaken = () => new ValidationError('Registration input is invalid', [EMAIL_TAKEN]);
+
+/** Whether `error` is `register` refusing an address that has an account. */
+export const isEmailTaken = (error: unknown) => error instanceof ValidationError && error.issues.includes(EMAIL_TAKEN);
+
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, log, rateLimiter, settings } = deps;
 
@@ -181,7 +190,12 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   return {
     /** Creates the account; signs it in only when it is active (see `signedIn`). */
-    async register(input: RegisterInput, client: ClientInfo): Promise<Registration> {
+    /**
+     * With `link` (a registration link): the link is claimed first in the account's transaction (one use wins; the
+     * others wait for it and then fail as it throws), the account is confirmed, and the per-address limit is not
+     * counted (the link proves the address, and asking for it was limited).
+     */
+    async register(input: RegisterInput, client: ClientInfo, link?: RegistrationLink): Promise<Registration> {
       const email = normalizeEmail(input.email);
       const username = input.username?.trim() || null;
       const issues: FieldIssue[] = [
@@ -193,7 +207,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!(await settings.getBoolean('allow_registration'))) {
         throw new ValidationError('Registration is closed', [{ path: 'email', message: 'registration is closed' }]);
       }
-      await rateLimiter.hit(RATE_LIMITS.registrationPerEmail, email);
+      if (!link) await rateLimiter.hit(RATE_LIMITS.registrationPerEmail, email);
       if (client.ip) await rateLimiter.hit(RATE_LIMITS.registrationPerIp, client.ip);
 
       const [hashedPassword, defaultRole, activeByDefault, geo] = await Promise.all([
@@ -206,15 +220,15 @@ export function createAuthService(deps: AuthServiceDeps) {
       for (let attempt = 0; ; attempt++) {
         try {
           const { user, token } = await db.$transaction(async (tx) => {
-            if (await tx.user.findUnique({ where: { email }, select: { uuid: true } })) {
-              throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
-            }
+            await link?.claim(tx);
+            if (await tx.user.findUnique({ where: { email }, select: { uuid: true } })) throw emailTaken();
             const chosen = username ?? (base ? await freeUsername(tx, base) : null);
             const created = await tx.user.create({
               data: {
                 email,
                 hashedPassword,
                 username: chosen,
+                confirmedAt: link ? new Date() : null,
                 isActive: activeByDefault,
                 registrationIp: client.ip,
                 registrationCountry: geo?.country ?? null,
@@ -230,9 +244,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           log.info({ userUuid: user.uuid }, 'user registered');
           return { token, user };
         } catch (error) {
-          if (isUniqueViolation(error, 'email')) {
-            throw new ValidationError('Registration input is invalid', [{ path: 'email', message: 'has already been taken' }]);
-          }
+          if (isUniqueViolation(error, 'email')) throw emailTaken();
           if (isUniqueViolation(error, 'username')) {
             // a generated name can still meet another base's (`john_1` is also the name for john.1@…): pick again
             if (!username && attempt < 5) continue;
