@@ -13,7 +13,11 @@ export const RATE_LIMITS = {
   mailPerIp: { name: 'mail:ip', limit: 30, windowSeconds: 3600 },
 } as const satisfies Record<string, RateLimitPolicy>;
 
-/** Seconds until a window that started at `windowStart` ends (at least 1). */
+/**
+ * Seconds until a window that started at `windowStart` ends: 1 to `windowSeconds`. `now` is the time the counting
+ * transaction began, which may be a moment before a window another request opened at the same time.
+ */
 export function retryAfterSeconds(windowStart: Date, windowSeconds: number, now: Date): number {
-  return Math.max(1, Math.ceil((windowStart.getTime() + windowSeconds * 1000 - now.getTime()) / 1000));
+  const left = Math.ceil((windowStart.getTime() + windowSeconds * 1000 - now.getTime()) / 1000);
+  return Math.min(windowSeconds, Math.max(1, left));
 }
