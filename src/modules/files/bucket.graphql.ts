@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { reread, selectingSomething } from '../../graphql/query.js';
 import type { Context } from '../../graphql/context.js';
 import type { BucketHealth } from './bucket.service.js';
+import type { DrainReport } from './replication.service.js';
 import { BucketInUseError } from './file.errors.js';
 
 builder.objectType(BucketInUseError, {
@@ -122,6 +123,20 @@ const DeleteBucketInput = builder.inputType('DeleteBucketInput', {
   fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }) }),
 });
 
+const DrainBucketInput = builder.inputType('DrainBucketInput', {
+  fields: (t) => ({ uuid: t.field({ type: 'UUID', required: true }) }),
+});
+
+const DrainReportRef = builder.objectRef<DrainReport>('DrainReport').implement({
+  fields: (t) => ({
+    copiesAdded: t.exposeInt('copiesAdded', { description: 'Copies the repair before the drain wrote to enabled buckets.' }),
+    removed: t.exposeInt('removed', { description: 'Copies removed from the bucket.' }),
+    remaining: t.exposeInt('remaining', {
+      description: 'Copies still in the bucket: their bytes are short of readable copies elsewhere (no room, buckets down).',
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
   buckets: t.withAuth({ admin: true }).prismaConnection({
     type: 'Bucket',
@@ -154,9 +169,18 @@ builder.mutationFields((t) => ({
   }),
   deleteBucket: t.withAuth({ admin: true }).field({
     type: 'UUID',
-    description: 'Deletes an empty bucket; one still holding copies is refused (disable it instead).',
+    description: 'Deletes an empty bucket; one still holding copies is refused (disable it, and drainBucket empties it).',
     errors: { types: [NotFoundError, BucketInUseError] },
     args: { input: t.arg({ type: DeleteBucketInput, required: true }) },
     resolve: async (_root, { input }, ctx) => (await ctx.services.buckets.remove(input.uuid)).uuid,
+  }),
+  drainBucket: t.withAuth({ admin: true }).field({
+    type: DrainReportRef,
+    description:
+      'Empties a disabled bucket so it can be deleted: repairs what is short elsewhere, then removes each copy in the ' +
+      'bucket whose bytes have storage_redundancy_copies readable copies elsewhere. Run it again for what remains.',
+    errors: { types: [NotFoundError, ValidationError] },
+    args: { input: t.arg({ type: DrainBucketInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.services.replication.drain(input.uuid),
   }),
 }));

@@ -292,7 +292,7 @@ export function createBucketService(deps: { db: Db; log: Logger; secretKey: Buff
     },
 
     /**
-     * Refused while any file copy lives in the bucket (disable it instead, or let repair move copies first). Check and
+     * Refused while any file copy lives in the bucket (disable it and drain it first: `replication.drain`). Check and
      * delete are one transaction under the row lock, so the cascade never takes a copy an upload has just committed.
      */
     async remove(uuid: string): Promise<Bucket> {

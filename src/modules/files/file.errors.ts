@@ -24,7 +24,7 @@ export class BucketInUseError extends AppError {
   readonly code = 'BUCKET_IN_USE';
   constructor(
     readonly copies: number,
-    message = `The bucket still holds ${copies} file copies; disable it instead`,
+    message = `The bucket still holds ${copies} file copies; disable it and drain it (drainBucket) first`,
   ) {
     super(message);
     this.name = 'BucketInUseError';
