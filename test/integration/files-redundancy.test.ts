@@ -1106,6 +1106,11 @@ describe.each(backends)('bucket selection and redundancy on %s', (_name, open) =
       const direct = await fetch(location);
       expect(direct.status).toBe(200);
       expect(Buffer.from(await direct.arrayBuffer()).equals(data)).toBe(true);
+      // a presigned URL is signed for GET (S3 refuses a HEAD sent there): HEAD is answered by the server itself
+      const head = await app.fetch(`http://localhost${pathOf(u.file.url)}`, { method: 'HEAD', redirect: 'manual' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('location')).toBeNull();
+      expect(head.headers.get('content-length')).toBe(String(data.length));
       // a URL that expires sooner leads to a presigned URL that expires no later
       const brief = app.services.fileUrls.url(u.file.uuid, 'original', new Date(Date.now() + 20_000));
       const briefly = await app.fetch(`http://localhost${pathOf(brief)}`, { redirect: 'manual' });

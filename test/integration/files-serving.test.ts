@@ -406,6 +406,36 @@ describe.each(backends)('file serving on %s', (_name, open) => {
     });
   });
 
+  test('an empty file: the last byte asked for is the whole, empty file (200); a range from its start is 416', async () => {
+    const empty = await upload(alice, 'empty.bin', new Uint8Array(0));
+    const suffix = await get(pathOf(empty.url), { headers: { range: 'bytes=-1' } });
+    expect(suffix.status).toBe(200);
+    expect(suffix.headers.get('content-length')).toBe('0');
+    expect((await suffix.arrayBuffer()).byteLength).toBe(0);
+    const fromStart = await get(pathOf(empty.url), { headers: { range: 'bytes=0-' } });
+    expect(fromStart.status).toBe(416);
+    expect(fromStart.headers.get('content-range')).toBe('bytes */0');
+  });
+
+  describe('If-Match', () => {
+    test.each([
+      ['the same tag', (tag: string) => tag, 200],
+      ['a list containing it', (tag: string) => `"nope", ${tag}`, 200],
+      ['*', () => '*', 200],
+      ['another tag', () => `"${'0'.repeat(64)}"`, 412],
+      ['the weak form (If-Match compares strongly)', (tag: string) => `W/${tag}`, 412],
+    ])('%s: %i', async (_label, header, status) => {
+      const tag = `"${file.fileChecksum}"`;
+      for (const init of [{}, { headers: { range: 'bytes=0-9' } }, { method: 'HEAD' }]) {
+        const response = await get(pathOf(file.url), { ...init, headers: { ...(init as { headers?: Record<string, string> }).headers, 'if-match': header(tag) } });
+        const expected = status === 200 && 'headers' in init ? 206 : status;
+        expect(response.status, JSON.stringify(init)).toBe(expected);
+        const body = await response.arrayBuffer(); // read to its end, so the stored file is closed
+        if (status === 412) expect(body.byteLength).toBe(0);
+      }
+    });
+  });
+
   test('HEAD answers the headers of GET without a body (and 206 for a range)', async () => {
     const head = await get(pathOf(file.url), { method: 'HEAD' });
     expect(head.status).toBe(200);

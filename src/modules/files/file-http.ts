@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { StorageKey } from '../../storage/storage-key.js';
 import type { BucketService } from './bucket.service.js';
 import { contentDisposition, variantFileName } from './domain/file-name.js';
-import { decideRange, etagMatches, fileCacheControl, ifRangeHolds } from './domain/http-range.js';
+import { decideRange, etagMatches, fileCacheControl, ifMatchHolds, ifRangeHolds } from './domain/http-range.js';
 import { isUrlVariant, MAX_VARIANT_PATH_CHARS, presignedLifetime } from './domain/url-token.js';
 import type { FileUrls } from './file-urls.js';
 import { COPY_ORDER, READABLE_COPY, type FileService } from './file.service.js';
@@ -110,6 +110,8 @@ async function serve(
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
   });
+  // RFC 9110 §13.2.2: If-Match first, then If-None-Match
+  if (!ifMatchHolds(request.headers.get('if-match'), etag)) return new Response(null, { status: 412, headers });
   if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
 
   const range = decideRange(ifRangeHolds(request.headers.get('if-range'), etag) ? request.headers.get('range') : null, size);
@@ -119,7 +121,8 @@ async function serve(
   }
 
   const first = files.readOrder(instance.locations)[0];
-  if (first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
+  // a presigned URL is signed for GET: a HEAD sent there would be refused, so HEAD is answered here
+  if (request.method === 'GET' && first?.bucket.accessType === 'signed' && first.bucket.provider !== 'local') {
     const seconds = presignedLifetime(grant.expiresAt, now);
     const location = await presignedUrl(buckets, first, instance, seconds).catch((error: unknown) => {
       files.noteOutage(first.bucketUuid);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decideRange, etagMatches, fileCacheControl, ifRangeHolds } from './http-range.js';
+import { decideRange, etagMatches, fileCacheControl, ifMatchHolds, ifRangeHolds } from './http-range.js';
 
 describe('decideRange', () => {
   test.each([
@@ -14,6 +14,8 @@ describe('decideRange', () => {
     ['start past the end', 'bytes=100-', 100, { kind: 'unsatisfiable' }],
     ['zero suffix', 'bytes=-0', 100, { kind: 'unsatisfiable' }],
     ['empty object', 'bytes=0-', 0, { kind: 'unsatisfiable' }],
+    ['the last byte of an empty object: the whole, empty object', 'bytes=-1', 0, { kind: 'full' }],
+    ['a zero suffix of an empty object', 'bytes=-0', 0, { kind: 'unsatisfiable' }],
     ['end before start', 'bytes=20-10', 100, { kind: 'full' }],
     ['several ranges', 'bytes=0-1,5-6', 100, { kind: 'full' }],
     ['other unit', 'items=0-1', 100, { kind: 'full' }],
@@ -36,6 +38,20 @@ describe('etagMatches', () => {
     ['*', '"abc"', true],
     ['"abd"', '"abc"', false],
   ])('%s vs %s', (header, etag, expected) => expect(etagMatches(header, etag)).toBe(expected));
+});
+
+describe('ifMatchHolds', () => {
+  test.each([
+    [null, '"abc"', true],
+    ['"abc"', '"abc"', true],
+    ['"x", "abc"', '"abc"', true],
+    [' "abc" ', '"abc"', true],
+    ['*', '"abc"', true],
+    ['"abd"', '"abc"', false],
+    ['W/"abc"', '"abc"', false],
+    ['"abc"', 'W/"abc"', false],
+    ['', '"abc"', false],
+  ])('If-Match %s vs %s', (header, etag, expected) => expect(ifMatchHolds(header, etag)).toBe(expected));
 });
 
 describe('ifRangeHolds', () => {

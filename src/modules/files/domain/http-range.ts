@@ -21,7 +21,8 @@ export function decideRange(header: string | null, size: number): RangeDecision 
   if (first === '') {
     const suffix = Number(last);
     if (suffix === 0) return { kind: 'unsatisfiable' };
-    if (size === 0) return { kind: 'unsatisfiable' };
+    // the last n bytes of nothing are the whole (empty) object; no Content-Range can name them, so it is sent whole
+    if (size === 0) return { kind: 'full' };
     return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
@@ -38,6 +39,18 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   return ifNoneMatch.split(',').some((candidate) => {
     const c = candidate.trim();
     return c === '*' || c.replace(/^W\//, '') === bare;
+  });
+}
+
+/**
+ * Whether an If-Match header lets the request go on (RFC 9110 §13.1.1): absent, `*`, or the same strong entity tag
+ * among those listed; otherwise the answer is 412.
+ */
+export function ifMatchHolds(ifMatch: string | null, etag: string): boolean {
+  if (ifMatch === null) return true;
+  return ifMatch.split(',').some((candidate) => {
+    const c = candidate.trim();
+    return c === '*' || (!c.startsWith('W/') && !etag.startsWith('W/') && c === etag);
   });
 }
 

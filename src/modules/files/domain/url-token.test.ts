@@ -89,10 +89,16 @@ describe('verifyUrlToken', () => {
     expect(verifyUrlToken(permanent, target, SECRET, NOW)).toEqual({ ok: true, expiresAt: null });
   });
 
-  test('expiry is kept to the second (rounded down)', () => {
-    const token = signUrlToken({ ...target, expiresAt: new Date('2025-01-01T12:00:10.999Z') }, SECRET);
-    expect(verifyUrlToken(token, target, SECRET, new Date('2025-01-01T12:00:09.999Z')).ok).toBe(true);
-    expect(verifyUrlToken(token, target, SECRET, new Date('2025-01-01T12:00:10.000Z')).ok).toBe(false);
+  test.each([
+    ['a whole second', '2025-01-01T12:00:10.000Z', '2025-01-01T12:00:10.000Z'],
+    ['a millisecond past a second (rounded up)', '2025-01-01T12:00:10.001Z', '2025-01-01T12:00:11.000Z'],
+    ['just before the next second (rounded up)', '2025-01-01T12:00:10.999Z', '2025-01-01T12:00:11.000Z'],
+  ])('expiry is kept to the second, never earlier than asked: %s', (_name, asked, kept) => {
+    const token = signUrlToken({ ...target, expiresAt: new Date(asked) }, SECRET);
+    const end = new Date(kept).getTime();
+    expect(verifyUrlToken(token, target, SECRET, new Date(new Date(asked).getTime() - 1)).ok).toBe(true);
+    expect(verifyUrlToken(token, target, SECRET, new Date(end - 1))).toEqual({ ok: true, expiresAt: new Date(end) });
+    expect(verifyUrlToken(token, target, SECRET, new Date(end)).ok).toBe(false);
   });
 
   test('a variant cannot smuggle fields', () => {

@@ -30,7 +30,7 @@ function mac(secret: string | Uint8Array, fileUuid: string, variant: string, exp
   return createHmac('sha256', secret).update(message, 'utf8').digest();
 }
 
-/** Signs a URL token; `expiresAt` is rounded down to whole seconds. */
+/** Signs a URL token; `expiresAt` is rounded up to whole seconds (a URL never stops working before it was asked to). */
 export function signUrlToken(claims: UrlTokenClaims, secret: string | Uint8Array): string {
   assertSecret(secret);
   const expiresAt = claims.expiresAt ?? null;
@@ -39,7 +39,7 @@ export function signUrlToken(claims: UrlTokenClaims, secret: string | Uint8Array
       'base64url',
     );
   }
-  const seconds = Math.floor(expiresAt.getTime() / 1000);
+  const seconds = Math.ceil(expiresAt.getTime() / 1000);
   if (!Number.isSafeInteger(seconds) || seconds < 0) throw new RangeError('invalid expiresAt');
   const expiry = Buffer.alloc(EXPIRY_BYTES);
   expiry.writeBigUInt64BE(BigInt(seconds));

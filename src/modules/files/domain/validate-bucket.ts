@@ -1,6 +1,7 @@
 import { isAbsolute, normalize, parse, resolve, sep } from 'node:path';
 import type { FieldIssue } from '../../../graphql/errors.js';
 import { keyProblem } from '../../../storage/storage-key.js';
+import { isStorableText } from '../../../util/text.js';
 
 export const BUCKET_PROVIDERS = ['local', 's3', 'b2', 'r2'] as const;
 export const ACCESS_TYPES = ['public', 'private', 'signed'] as const;
@@ -59,6 +60,9 @@ export function localDirectoryProblem(endpoint: string, pathPrefix: string | nul
   return dir === parse(dir).root && !prefixed ? 'must not be the filesystem root' : null;
 }
 
+/** An unpaired surrogate would be stored as U+FFFD: another value than the one given. */
+const UNSTORABLE_MESSAGE = 'contains characters that cannot be stored';
+
 const TEXT_FIELDS = ['name', 'region', 'endpoint', 'bucketName', 'accessKeyId', 'cdnUrl', 'pathPrefix'] as const;
 
 /** Rules of the reference (§2.2): S3-compatible buckets need a bucket name and both keys; local ones need none. */
@@ -81,11 +85,14 @@ export function validateBucket(input: BucketInput, existing: Existing | null): F
   for (const field of TEXT_FIELDS) {
     const value = input[field];
     if (value == null) continue;
-    if (value.length > 255) issues.push({ path: field, message: 'must be at most 255 characters' });
+    // as stored: the name trimmed, in characters (code points, as varchar(255) counts them)
+    if ([...(field === 'name' ? value.trim() : value)].length > 255) issues.push({ path: field, message: 'must be at most 255 characters' });
     else if (/\p{Cc}/u.test(value)) issues.push({ path: field, message: 'must not contain control characters' });
+    else if (!isStorableText(value)) issues.push({ path: field, message: UNSTORABLE_MESSAGE });
   }
-  if (input.secretAccessKey != null && input.secretAccessKey.length > 1024) {
-    issues.push({ path: 'secretAccessKey', message: 'must be at most 1024 characters' });
+  if (input.secretAccessKey != null) {
+    if (input.secretAccessKey.length > 1024) issues.push({ path: 'secretAccessKey', message: 'must be at most 1024 characters' });
+    else if (!isStorableText(input.secretAccessKey)) issues.push({ path: 'secretAccessKey', message: UNSTORABLE_MESSAGE });
   }
   const prefix = input.pathPrefix?.trim().replace(/^\/+|\/+$/g, '');
   if (prefix && keyProblem(prefix)) {
