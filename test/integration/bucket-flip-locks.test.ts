@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/database.js';
 import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, untilSomeoneWaitsForALock, type Backend } from '../helpers/backends.js';
 import { gql } from '../helpers/content.js';
+import { execute } from '../helpers/execute.js';
 import { tempDataDir, uploadVia } from '../helpers/upload.js';
 
 // Switching a bucket off or on moves the readable-copy counts of the files with copies there (V36), so it locks their
@@ -16,12 +17,15 @@ import { tempDataDir, uploadVia } from '../helpers/upload.js';
 
 const UPLOAD = gql(`mutation($input: UploadFileInput!) { uploadFile(input: $input) {
   __typename ... on MutationUploadFileSuccess { data { file { uuid } } } ... on Error { code message } } }`);
+const UPDATE_BUCKET = gql(`mutation($input: UpdateBucketInput!) { updateBucket(input: $input) {
+  __typename ... on MutationUpdateBucketSuccess { data { uuid enabled } } ... on Error { code message } } }`);
 
 describe.each(backends.filter(([name]) => name === 'postgres'))('a bucket switched while its copies are busy, on %s', (_name, open) => {
   let backend: Backend;
   let db: Db;
   let app: App;
   let user: TestUser;
+  let owner: TestUser;
   let dataDir: string;
   let second: string;
 
@@ -30,6 +34,7 @@ describe.each(backends.filter(([name]) => name === 'postgres'))('a bucket switch
     db = backend.database.prisma;
     dataDir = tempDataDir();
     app = createTestApp(backend, { env: { DATA_DIR: dataDir } });
+    owner = await signUp(app);
     user = await signUp(app);
     second = (await app.services.buckets.create({ name: 'Second', provider: 'local', endpoint: 'buckets/second' })).uuid;
     await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
@@ -61,6 +66,25 @@ describe.each(backends.filter(([name]) => name === 'postgres'))('a bucket switch
     }
     expect((await db.fileInstance.findUniqueOrThrow({ where: { uuid: instance.uuid } })).activeCopies).toBe(1);
     await app.services.buckets.update(second, { enabled: true });
+    expect((await db.fileInstance.findUniqueOrThrow({ where: { uuid: instance.uuid } })).activeCopies).toBe(2);
+  });
+
+  test('a switch that keeps meeting a held file for about 10 s is refused with BucketBusyError; nothing changes', async () => {
+    const uploaded = await uploadVia(app, UPLOAD, { name: 'held.bin', data: randomBytes(3_000) }, { headers: user.headers });
+    const fileUuid = uploaded.data.uploadFile.data.file.uuid as string;
+    const instance = await db.fileInstance.findFirstOrThrow({ where: { fileUuid, variantName: 'original' } });
+    const holder = new pg.Client({ connectionString: backend.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM phoenix_kit_file_instances WHERE uuid = $1 FOR UPDATE', [instance.uuid]);
+      const answer = await execute(app, UPDATE_BUCKET, { input: { uuid: second, enabled: false } }, owner.headers);
+      expect(answer.data.updateBucket).toMatchObject({ __typename: 'BucketBusyError', code: 'BUCKET_BUSY' });
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    expect((await db.bucket.findUniqueOrThrow({ where: { uuid: second } })).enabled).toBe(true);
     expect((await db.fileInstance.findUniqueOrThrow({ where: { uuid: instance.uuid } })).activeCopies).toBe(2);
   });
 

@@ -1,12 +1,14 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
-import { ErrorInterface } from '../../graphql/error-types.js';
+import { ErrorInterface, exposeError } from '../../graphql/error-types.js';
 import { NotFoundError, ValidationError } from '../../graphql/errors.js';
 import { reread, selectingSomething } from '../../graphql/query.js';
 import type { Context } from '../../graphql/context.js';
 import type { BucketHealth } from './bucket.service.js';
 import type { DrainReport } from './replication.service.js';
-import { BucketInUseError } from './file.errors.js';
+import { BucketBusyError, BucketInUseError } from './file.errors.js';
+
+exposeError(BucketBusyError);
 
 builder.objectType(BucketInUseError, {
   name: 'BucketInUseError',
@@ -159,7 +161,7 @@ builder.mutationFields((t) => ({
   updateBucket: t.withAuth({ admin: true }).prismaField({
     type: 'Bucket',
     description: 'Provider, endpoint, region, bucket name, path prefix and path style only change while the bucket is empty.',
-    errors: { types: [ValidationError, NotFoundError, BucketInUseError] },
+    errors: { types: [ValidationError, NotFoundError, BucketInUseError, BucketBusyError] },
     args: { input: t.arg({ type: UpdateBucketInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { uuid, ...changes } = input;
@@ -170,7 +172,7 @@ builder.mutationFields((t) => ({
   deleteBucket: t.withAuth({ admin: true }).field({
     type: 'UUID',
     description: 'Deletes an empty bucket; one still holding copies is refused (disable it, and drainBucket empties it).',
-    errors: { types: [NotFoundError, BucketInUseError] },
+    errors: { types: [NotFoundError, BucketInUseError, BucketBusyError] },
     args: { input: t.arg({ type: DeleteBucketInput, required: true }) },
     resolve: async (_root, { input }, ctx) => (await ctx.services.buckets.remove(input.uuid)).uuid,
   }),

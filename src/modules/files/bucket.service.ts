@@ -21,7 +21,7 @@ import {
   type ConnectionField,
 } from './domain/validate-bucket.js';
 import { encryptSecret, isEncryptedSecret, openStoredSecret } from './domain/secret-box.js';
-import { BucketInUseError } from './file.errors.js';
+import { BucketBusyError, BucketInUseError } from './file.errors.js';
 
 export type BucketWithUsage = Bucket & { usedBytes: number };
 
@@ -69,14 +69,16 @@ const BUSY_TRIES = 60;
 /**
  * Runs a change of a bucket row again while the database finds instances it moves locked (`enabled` flipping, or the
  * bucket deleted, moves its copies' counts: V36): that lock is held by a short transaction, which may itself be
- * waiting for this bucket, so the change gives way and comes back.
+ * waiting for this bucket, so the change gives way and comes back; after about 10 s of that it is refused
+ * (`BucketBusyError`: nothing changed).
  */
 async function givingWay<T>(change: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await change();
     } catch (error) {
-      if (driverErrorCode(error) !== LOCK_NOT_AVAILABLE || attempt >= BUSY_TRIES) throw error;
+      if (driverErrorCode(error) !== LOCK_NOT_AVAILABLE) throw error;
+      if (attempt >= BUSY_TRIES) throw new BucketBusyError();
       await new Promise((resolve) => setTimeout(resolve, Math.min(10 * attempt, 250) * (0.5 + Math.random())));
     }
   }

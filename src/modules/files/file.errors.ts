@@ -20,6 +20,15 @@ export class FileInUseError extends AppError {
   }
 }
 
+/** A bucket switch or deletion kept meeting writes to files stored there (it moves their copy counts: V36). */
+export class BucketBusyError extends AppError {
+  readonly code = 'BUCKET_BUSY';
+  constructor(message = 'Files in this bucket are being written; try again in a moment') {
+    super(message);
+    this.name = 'BucketBusyError';
+  }
+}
+
 export class BucketInUseError extends AppError {
   readonly code = 'BUCKET_IN_USE';
   constructor(
