@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { contentDisposition } from '../modules/files/domain/file-name.js';
 import {
   assertByteRange,
@@ -180,14 +180,54 @@ function exactRange(body: Readable, range: ByteRange, contentRange: string | und
   return body.pipe(slice);
 }
 
-/** One bucket of any S3-compatible service (AWS S3, Backblaze B2, Cloudflare R2, MinIO, Tigris). */
+/**
+ * An object's bytes as they arrive, ended with `StorageUnavailableError` when the server sends nothing for `ms` while
+ * the reader is waiting for it (a server that hangs mid-body). While the reader holds the body back (a client
+ * downloading slowly, a paused video) the connection is quiet through no fault of the server: no time is counted.
+ */
+function watchedBody(body: Readable, ms: number): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  let done = false; // the body has ended or gone: nothing more is waited for
+  const stop = () => clearTimeout(timer);
+  const arm = () => {
+    stop();
+    if (!done) timer = setTimeout(() => body.destroy(new StorageUnavailableError(`no data for ${ms} ms`)), ms);
+  };
+  const finish = () => {
+    done = true;
+    stop();
+  };
+  const watch = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      arm(); // waiting for the next chunk
+      callback(null, chunk);
+    },
+    flush(callback) {
+      finish();
+      callback();
+    },
+  });
+  // the pipe pauses the body while the reader is behind, and lets it flow again once the watch has drained
+  body.on('pause', stop);
+  body.on('resume', arm);
+  watch.on('drain', arm);
+  body.once('end', finish);
+  body.once('close', finish);
+  watch.once('close', finish);
+  pipeline(body, watch, finish);
+  return watch;
+}
+
 export class S3Driver implements StorageDriver {
   readonly provider: S3Provider;
   readonly client: S3Client;
+  /** The same service without the idle timeout, for reads: they time themselves (`untilAnswered`, `watchedBody`). */
+  private readonly reader: S3Client;
   private readonly bucket: string;
   private readonly prefix: StorageKey | null;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly idleMs: number;
 
   constructor(options: S3DriverOptions) {
     if (!options.bucket) throw new BucketConfigError('bucket name is required');
@@ -201,7 +241,8 @@ export class S3Driver implements StorageDriver {
     this.prefix = options.prefix ?? null;
     this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 8 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 2);
-    this.client = new S3Client({
+    this.idleMs = options.requestTimeoutMs ?? 30_000;
+    const config = {
       region: s3Region(options.provider, options.region, endpoint),
       endpoint,
       forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
@@ -210,13 +251,30 @@ export class S3Driver implements StorageDriver {
       // S3-compatible services (B2, R2, MinIO) differ in support for the SDK's default flexible checksums
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: {
-        connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-        // idle: nothing sent or received for this long ends the request with an error (a server that takes connections
-        // and never answers). The handler's `requestTimeout` only logs unless told to throw, and bounds a whole transfer.
-        socketTimeout: options.requestTimeoutMs ?? 30_000,
-      },
+    } as const;
+    const connectionTimeout = options.connectionTimeoutMs ?? 5_000;
+    this.client = new S3Client({
+      ...config,
+      // idle: nothing sent or received for this long ends the request with an error (a server that takes connections
+      // and never answers). The handler's `requestTimeout` only logs unless told to throw, and bounds a whole transfer.
+      requestHandler: { connectionTimeout, socketTimeout: this.idleMs },
     });
+    // a body read slowly leaves the connection quiet for as long as the reader likes: reads keep their own time
+    this.reader = new S3Client({ ...config, requestHandler: { connectionTimeout, socketTimeout: 0 } });
+  }
+
+  /** Sends a read, which must be answered (headers) within the idle time, tries included. */
+  private async untilAnswered(command: GetObjectCommand) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.idleMs);
+    try {
+      return await this.reader.send(command, { abortSignal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) throw new StorageUnavailableError(`no answer within ${this.idleMs} ms`, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The object key in the bucket; refuses (before any I/O) anything that is not a clean key. */
@@ -266,7 +324,7 @@ export class S3Driver implements StorageDriver {
     assertByteRange(range);
     const objectKey = this.objectKey(key);
     try {
-      const result = await this.client.send(
+      const result = await this.untilAnswered(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: objectKey,
@@ -280,7 +338,8 @@ export class S3Driver implements StorageDriver {
         result.Body.destroy();
         throw new StorageSizeMismatchError(expectedSize, size);
       }
-      return range ? exactRange(result.Body, range, result.ContentRange) : result.Body;
+      const body = watchedBody(result.Body, this.idleMs);
+      return range ? exactRange(body, range, result.ContentRange) : body;
     } catch (error) {
       throw mapS3Error(error, key);
     }
@@ -382,6 +441,7 @@ export class S3Driver implements StorageDriver {
 
   async close(): Promise<void> {
     this.client.destroy();
+    this.reader.destroy();
   }
 }
 

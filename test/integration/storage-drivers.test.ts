@@ -529,3 +529,81 @@ describe('an S3 endpoint that takes connections and never answers (a hung server
     expect(outcomes).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
   }, 20_000);
 });
+
+describe('S3 reads keep time only while they wait for the server', () => {
+  let server: S3TestServer;
+  let stalling: Server;
+  let stallingPort: number;
+  const sockets = new Set<Socket>();
+  const driverFor = (endpoint: string, bucket: string) =>
+    new S3Driver({
+      provider: 's3',
+      bucket,
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      maxAttempts: 1,
+      requestTimeoutMs: 500,
+    });
+
+  beforeAll(async () => {
+    server = await startS3Server({ bucket: 'slow-readers' });
+    // answers any request with the headers of a 1 MiB object, sends 64 KiB of it, then nothing more
+    stalling = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n');
+        socket.write(Buffer.alloc(64 * 1024, 7));
+      });
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    stallingPort = (stalling.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => stalling.close(resolve));
+    await server.close();
+  });
+
+  test('a reader that stops for three times the idle timeout still gets every byte', async () => {
+    const driver = driverFor(server.endpoint, server.bucket);
+    try {
+      const data = randomBytes(8 * 1024 * 1024);
+      const k = key('slow-reader.bin');
+      await driver.put(k, Readable.from([data]), { contentType: 'application/octet-stream' });
+      for (const range of [undefined, { start: 1000, end: data.length - 1000 }]) {
+        const body = await driver.get(k, range);
+        const chunks: Buffer[] = [];
+        let paused = false;
+        for await (const chunk of body) {
+          chunks.push(chunk as Buffer);
+          if (!paused) {
+            paused = true; // the connection fills up and goes quiet meanwhile
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+          }
+        }
+        const expected = range ? data.subarray(range.start, range.end + 1) : data;
+        expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+      }
+    } finally {
+      await driver.close();
+    }
+  });
+
+  test('a server that stops sending in the middle of the body ends the read with StorageUnavailableError', async () => {
+    const driver = driverFor(`http://127.0.0.1:${stallingPort}`, 'stalling');
+    try {
+      const body = await driver.get(key('stalls.bin'));
+      let received = 0;
+      const outcome = await (async () => {
+        for await (const chunk of body) received += (chunk as Buffer).length;
+        return 'ended';
+      })().catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(StorageUnavailableError);
+      expect(received).toBe(64 * 1024);
+    } finally {
+      await driver.close();
+    }
+  }, 20_000);
+});
