@@ -9,6 +9,7 @@ import { backends, type Backend } from '../helpers/backends.js';
 import { gql } from '../helpers/content.js';
 import { execute } from '../helpers/execute.js';
 import { listTree, pathOf, tempDataDir, uploadVia } from '../helpers/upload.js';
+import { newLocalBucket, only as enableOnly } from '../helpers/storage-checks.js';
 
 // drainBucket empties a disabled bucket so deleteBucket can take it: what is short is copied to enabled buckets first,
 // then each copy there goes once its bytes have storage_redundancy_copies readable copies elsewhere.
@@ -49,16 +50,8 @@ describe.each(backends)('draining a bucket on %s', (_name, open) => {
     }
   });
 
-  /** A new local bucket in a directory of its own. */
-  const newBucket = async (name: string, enabled = true) =>
-    (await app.services.buckets.create({ name: `${name} ${randomUUID().slice(0, 8)}`, provider: 'local', endpoint: `drain/${randomUUID()}`, enabled })).uuid;
-
-  /** Enables exactly `uuids`; every other bucket is disabled. */
-  async function only(...uuids: string[]) {
-    for (const { uuid } of await db.bucket.findMany({ select: { uuid: true } })) {
-      await app.services.buckets.update(uuid, { enabled: uuids.includes(uuid) });
-    }
-  }
+  const newBucket = (name: string, enabled = true) => newLocalBucket(app, name, { enabled });
+  const only = (...uuids: string[]) => enableOnly(app, db, ...uuids);
 
   const blobsIn = async (uuid: string) => {
     const row = await db.bucket.findUniqueOrThrow({ where: { uuid } });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -10,6 +8,7 @@ import { backends, type Backend } from '../helpers/backends.js';
 import { gql } from '../helpers/content.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 import { eventually, listS3rverKeys, tempDataDir, uploadVia } from '../helpers/upload.js';
+import { holdingProxy } from '../helpers/storage-proxy.js';
 
 // A copy still being written once the body has been read and another copy has landed gets a grace period
 // (UPLOAD_COPY_GRACE_MS at least); then the upload answers with the copies that landed, and the late copy is removed if
@@ -19,56 +18,6 @@ import { eventually, listS3rverKeys, tempDataDir, uploadVia } from '../helpers/u
 const UPLOAD = gql(`mutation($input: UploadFileInput!) { uploadFile(input: $input) {
   __typename ... on MutationUploadFileSuccess { data { file { uuid url copies underReplicated
     instances { locations { bucket { uuid } } } } } } ... on Error { code message } } }`);
-
-type Exchange = { method: string; path: string; status: number | null };
-
-/**
- * An HTTP proxy in front of an S3 server that can hold requests: while holding, requests are taken and left
- * unanswered (as by a server that hangs) until `release()` forwards them. Logs every request and its answer.
- */
-async function holdingProxy(upstreamPort: number) {
-  let holding = false;
-  const queue: Array<() => void> = [];
-  const held = new Set<IncomingMessage>();
-  const log: Exchange[] = [];
-  const forward = (req: IncomingMessage, res: ServerResponse, entry: Exchange) => {
-    held.delete(req);
-    const out = request(
-      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        entry.status = answer.statusCode ?? null;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  };
-  const server: Server = createServer((req, res) => {
-    const entry: Exchange = { method: req.method ?? '', path: new URL(req.url ?? '/', 'http://proxy').pathname, status: null };
-    log.push(entry);
-    if (!holding) return forward(req, res, entry);
-    held.add(req);
-    req.socket.once('close', () => held.delete(req));
-    queue.push(() => forward(req, res, entry));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    hold: () => void (holding = true),
-    /** Requests taken and not answered, whose client is still waiting. */
-    waiting: () => [...held].filter((req) => !req.socket.destroyed).length,
-    release() {
-      holding = false;
-      for (const go of queue.splice(0)) go();
-    },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 describe.each(backends)('an upload and a copy that does not finish, on %s', (_name, open) => {
   let backend: Backend;

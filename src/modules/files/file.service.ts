@@ -38,6 +38,12 @@ export const READABLE_COPY = { status: 'active', bucket: { enabled: true } } sat
 export const COPY_ORDER = [{ priority: 'asc' }, { bucket: { priority: 'asc' } }] satisfies Prisma.FileLocationOrderByWithRelationInput[];
 
 
+/**
+ * Transactions that take objects' locks: one may wait for a deletion that holds them while it removes bytes from slow
+ * storage, so they allow far more than Prisma's default 5 s.
+ */
+export const OBJECT_LOCK_TX = { timeout: 120_000, maxWait: 60_000 } as const;
+
 /** Objects released per transaction after a deletion, and deleted from storage at once within it. */
 const RELEASE_BATCH = 200;
 const RELEASE_CONCURRENCY = 16;
@@ -132,7 +138,7 @@ export function createFileService({ db, log, settings, buckets, processing, copy
               }
             });
           },
-          { timeout: 120_000, maxWait: 60_000 },
+          OBJECT_LOCK_TX,
         );
       } catch (error) {
         log.error({ err: error, objects: batch.length }, 'could not remove stored bytes; they will be retried by the storage sweep');
@@ -154,10 +160,11 @@ export function createFileService({ db, log, settings, buckets, processing, copy
    * Streams one body to every target at once (one read, one hash): each target gets its own PassThrough; a target
    * that fails is dropped and the others go on; when all have failed the body is only hashed.
    *
-   * Once the body has been read and one copy has landed, the copies still being written get `copyGrace` (as long again
-   * as reading the body took, at least `copyGraceMs`); those still unfinished then are given up like failed ones (the
-   * file is under-replicated and repaired later), and removed if they land after all. So a bucket that takes
-   * connections and never answers costs an upload seconds, not the storage client's timeouts (3 tries of 30 s).
+   * Once the body has been read and one copy has landed in a bucket with room for it, the copies still being written
+   * get `copyGrace` (as long again as reading the body took, at least `copyGraceMs`); those still unfinished then are
+   * given up like failed ones (the file is under-replicated and repaired later), and removed if they land after all.
+   * So a bucket that takes connections and never answers costs an upload seconds, not the storage client's timeouts
+   * (3 tries of 30 s).
    */
   async function writeToTargets(body: Readable, hasher: HashingStream, targets: readonly Target[], key: StorageKey, contentType: string) {
     const started = performance.now();
@@ -193,7 +200,8 @@ export function createFileService({ db, log, settings, buckets, processing, copy
           );
           return null;
         }
-        oneLanded();
+        // only a copy that can be kept starts the others' grace: one in a bucket the file turns out to overflow is dropped
+        if (freeBytes(asCandidate(target.bucket)) >= (hasher.digest?.size ?? 0)) oneLanded();
         return target;
       } catch (error) {
         dropBranch(stream);
@@ -430,7 +438,7 @@ export function createFileService({ db, log, settings, buckets, processing, copy
               if (file.buckets.length === 0) throw new BucketUnavailableError('the selected buckets changed during the upload; try again');
               return { file: { uuid: file.uuid, status: file.status }, duplicate: false, reused: donor.length > 0 };
             },
-            { timeout: 120_000, maxWait: 60_000 },
+            OBJECT_LOCK_TX,
           );
           if (result.reused) await dropObjects(landed, tempKey);
           if (unmoved.length > 0) {

@@ -7,15 +7,21 @@ import type { StorageKey } from '../../storage/storage-key.js';
 import type { SettingsService } from '../settings/setting.service.js';
 import { asCandidate, bucketsWithoutRoom, type BucketService, type BucketWithUsage } from './bucket.service.js';
 import { clampCopies, selectBuckets } from './domain/select-buckets.js';
-import { lockObjects, READABLE_COPY, type FileService } from './file.service.js';
+import { COPY_ORDER, lockObjects, OBJECT_LOCK_TX, READABLE_COPY, type FileService } from './file.service.js';
 import { bucketConnection, CONNECTION_OF_B } from './upload-rows.js';
 import { mapLimit } from '../../util/map-limit.js';
 
 /** Objects copied at once by a repair (copies wait on storage more than on this process). */
 const REPAIR_CONCURRENCY = 8;
 
+/** Short instances one repair run takes on. */
+const REPAIR_LIST = 10_000;
+
 /** Copies a drain looks at (and locks) per transaction. */
 const DRAIN_BATCH = 500;
+
+/** Copies elsewhere a drain checks in storage at once. */
+const DRAIN_CHECKS = 8;
 
 export type ReplicaShortfall = { instanceUuid: string; fileUuid: string; path: string; size: number; mimeType: string; copies: number };
 export type RepairReport = { checked: number; copiesAdded: number; stillUnderReplicated: number };
@@ -37,19 +43,28 @@ export function createReplicationService(deps: {
 
   /**
    * The completed instances with fewer readable copies than `copies` (active, in enabled buckets); `active_copies` is
-   * kept by the database (V33, V36) and indexed for completed instances, so this reads the short ones only.
+   * kept by the database (V33, V36) and indexed for completed instances, so this reads the short ones only. `scope`
+   * narrows them further (a condition on `i`).
    */
-  const shortInstances = (copies: number) => Prisma.sql`
+  const shortInstances = (copies: number, scope: Prisma.Sql = Prisma.empty) => Prisma.sql`
     WITH short AS (
       SELECT i.uuid, i.file_uuid, i.file_name, i.size, i.mime_type, i.active_copies AS copies
         FROM phoenix_kit_file_instances i
-       WHERE i.processing_status = 'completed' AND i.active_copies < ${copies})`;
+       WHERE i.processing_status = 'completed' AND i.active_copies < ${copies} ${scope})`;
 
-  /** Instances (of non-system and system files alike) with fewer active copies than the target, at most `limit`. */
-  async function shortfalls(limit = 10_000): Promise<ReplicaShortfall[]> {
+  /**
+   * Instances (of non-system and system files alike) with fewer active copies than the target, at most `limit`, oldest
+   * first. `repairable`: only those with a readable copy to copy from (those without wait for a bucket to be enabled
+   * again, and must not fill a repair's list); `inBucket`: only those with a copy in that bucket.
+   */
+  async function shortfalls(limit = REPAIR_LIST, only: { repairable?: boolean; inBucket?: string } = {}): Promise<ReplicaShortfall[]> {
+    const repairable = only.repairable ? Prisma.sql`AND i.active_copies > 0` : Prisma.empty;
+    const inBucket = only.inBucket
+      ? Prisma.sql`AND EXISTS (SELECT 1 FROM phoenix_kit_file_locations l WHERE l.file_instance_uuid = i.uuid AND l.bucket_uuid = ${only.inBucket}::uuid)`
+      : Prisma.empty;
     const rows = await db.$queryRaw<
       { uuid: string; file_uuid: string; file_name: string; size: bigint; mime_type: string; copies: number }[]
-    >`${shortInstances(await target())} SELECT * FROM short ORDER BY uuid LIMIT ${limit}`;
+    >`${shortInstances(await target(), Prisma.sql`${repairable} ${inBucket}`)} SELECT * FROM short ORDER BY uuid LIMIT ${limit}`;
     return rows.map((r) => ({
       instanceUuid: r.uuid,
       fileUuid: r.file_uuid,
@@ -75,12 +90,12 @@ export function createReplicationService(deps: {
 
   /**
    * Copies under-replicated objects to enabled buckets that lack them (chosen like new uploads), reading from any
-   * healthy copy, `REPAIR_CONCURRENCY` objects at a time. Safe to run concurrently: a location row is only added under
-   * the object's lock, once.
+   * healthy copy, `REPAIR_CONCURRENCY` objects at a time; with `inBucket`, only those with a copy in that bucket. Safe
+   * to run concurrently: a location row is only added under the object's lock, once.
    */
-  async function repair(): Promise<RepairReport> {
+  async function repair(inBucket?: string): Promise<RepairReport> {
     const copies = await target();
-    const pending = await shortfalls();
+    const pending = await shortfalls(REPAIR_LIST, { repairable: true, inBucket });
     let copiesAdded = 0;
     // each bucket is checked once per run (for a local one that also makes its directory): copies go only to buckets
     // that answer, so one that is down costs neither a failed write per object nor the copy another bucket could take
@@ -151,7 +166,7 @@ export function createReplicationService(deps: {
               data: { fileInstanceUuid: item.instanceUuid, bucketUuid: bucket.uuid, path: item.path, priority: bucket.priority },
             });
             return true;
-          });
+          }, OBJECT_LOCK_TX);
           if (added) copiesAdded++;
         } catch (error) {
           log.warn({ err: error, instance: item.instanceUuid, bucket: bucket.uuid }, 'repair copy failed');
@@ -170,11 +185,44 @@ export function createReplicationService(deps: {
   }
 
   /**
-   * Empties a disabled bucket so it can be deleted: a repair first copies what is short elsewhere (a disabled bucket's
-   * copies are not read and do not count), then each copy in the bucket is removed once its bytes have the target
-   * number of readable copies elsewhere, its bytes going when no row points at them any more. Copies short of that
-   * (no room, buckets down) stay and are counted in `remaining`; running it again later goes on. Under the objects'
-   * locks, as repairs and uploads add copies; a bucket enabled meanwhile is left as it is from then on.
+   * The instances among `instanceUuids` whose bytes are present, whole, in `copies` readable copies (checked in their
+   * storage, not taken from the rows). A copy found missing or of another size is marked failed, as a read would.
+   */
+  async function presentElsewhere(instanceUuids: string[], copies: number): Promise<Set<string>> {
+    const rows = await db.fileLocation.findMany({
+      where: { fileInstanceUuid: { in: instanceUuids }, ...READABLE_COPY },
+      select: { uuid: true, path: true, fileInstanceUuid: true, bucket: true, fileInstance: { select: { size: true } } },
+      orderBy: COPY_ORDER,
+    });
+    const byInstance = new Map<string, typeof rows>();
+    for (const row of rows) byInstance.set(row.fileInstanceUuid, [...(byInstance.get(row.fileInstanceUuid) ?? []), row]);
+    const present = new Set<string>();
+    await mapLimit([...byInstance], DRAIN_CHECKS, async ([instanceUuid, candidates]) => {
+      let found = 0;
+      for (const copy of candidates) {
+        if (found >= copies) break;
+        // a bucket that does not answer proves nothing either way: that copy is not counted
+        const stat = await buckets.driverFor(copy.bucket).stat(copy.path as StorageKey).catch(() => undefined);
+        if (stat === undefined) continue;
+        if (stat !== null && stat.size === Number(copy.fileInstance.size)) {
+          found++;
+        } else {
+          await db.fileLocation.updateMany({ where: { uuid: copy.uuid, status: 'active' }, data: { status: 'failed' } });
+          log.warn({ location: copy.uuid, bucket: copy.bucket.uuid }, 'stored copy missing or damaged; marked failed');
+        }
+      }
+      if (found >= copies) present.add(instanceUuid);
+    });
+    return present;
+  }
+
+  /**
+   * Empties a disabled bucket so it can be deleted: repairs of the files with copies there first write what is short
+   * to enabled buckets (a disabled bucket's copies are not read and do not count), then each copy in the bucket is
+   * removed once its bytes are present, whole, in the target number of readable copies elsewhere (checked in their
+   * storage), its bytes going when no row points at them any more. Copies short of that (no room, buckets down, a copy
+   * elsewhere found missing) stay and are counted in `remaining`; running it again later goes on. Removal is under the
+   * objects' locks, as repairs and uploads add copies; a bucket enabled meanwhile is left as it is from then on.
    */
   async function drain(bucketUuid: string): Promise<DrainReport> {
     const bucket = await db.bucket.findUnique({ where: { uuid: bucketUuid }, select: { enabled: true } });
@@ -184,7 +232,12 @@ export function createReplicationService(deps: {
         { path: 'uuid', message: "disable the bucket first: an enabled bucket's copies are read and counted" },
       ]);
     }
-    const { copiesAdded } = await repair();
+    let copiesAdded = 0;
+    for (;;) {
+      const run = await repair(bucketUuid);
+      copiesAdded += run.copiesAdded;
+      if (run.copiesAdded === 0 || run.checked < REPAIR_LIST) break;
+    }
     const copies = await target();
     let removed = 0;
     for (let after: string | undefined; ; ) {
@@ -192,25 +245,28 @@ export function createReplicationService(deps: {
         where: { bucketUuid, ...(after ? { uuid: { gt: after } } : {}) },
         orderBy: { uuid: 'asc' },
         take: DRAIN_BATCH,
-        select: { uuid: true, path: true },
+        select: { uuid: true, path: true, fileInstanceUuid: true },
       });
       if (batch.length === 0) break;
       after = batch.at(-1)!.uuid;
+      const present = await presentElsewhere([...new Set(batch.map((l) => l.fileInstanceUuid))], copies);
+      const candidates = batch.filter((l) => present.has(l.fileInstanceUuid));
+      if (candidates.length === 0) continue;
       const gone = await db.$transaction(async (tx) => {
-        await lockObjects(tx, batch.map((l) => l.path));
+        await lockObjects(tx, candidates.map((l) => l.path));
         // held until commit: the bucket cannot be switched on between the check and the removal
         const [state] = await tx.$queryRaw<{ enabled: boolean }[]>`
           SELECT enabled FROM phoenix_kit_buckets WHERE uuid = ${bucketUuid}::uuid FOR SHARE`;
         if (!state || state.enabled) return null;
-        // the bucket is disabled, so an instance's active_copies are its readable copies elsewhere
-        const full = await tx.$queryRaw<{ uuid: string; path: string }[]>`
+        // the bucket is disabled, so an instance's active_copies are its readable copies elsewhere (a copy marked
+        // failed since it was checked no longer counts)
+        return tx.$queryRaw<{ uuid: string; path: string }[]>`
           DELETE FROM phoenix_kit_file_locations l
            USING phoenix_kit_file_instances i
-           WHERE l.uuid = ANY(${batch.map((b) => b.uuid)}::uuid[]) AND l.bucket_uuid = ${bucketUuid}::uuid
+           WHERE l.uuid = ANY(${candidates.map((c) => c.uuid)}::uuid[]) AND l.bucket_uuid = ${bucketUuid}::uuid
              AND i.uuid = l.file_instance_uuid AND i.active_copies >= ${copies}
           RETURNING l.uuid, l.path`;
-        return full;
-      });
+      }, OBJECT_LOCK_TX);
       if (gone === null) break;
       removed += gone.length;
       await files.releaseObjects(gone.map((l) => ({ bucketUuid, path: l.path })));
