@@ -48,7 +48,7 @@ const FileRefInput = builder.inputType('FileRefInput', {
 
 const RepairReportRef = builder.objectRef<RepairReport>('RepairReport').implement({
   fields: (t) => ({
-    checked: t.exposeInt('checked', { description: 'Stored objects that had fewer copies than asked for.' }),
+    checked: t.exposeInt('checked', { description: 'Short objects the repair took on: those with a readable copy to copy from.' }),
     copiesAdded: t.exposeInt('copiesAdded'),
     stillUnderReplicated: t.exposeInt('stillUnderReplicated'),
   }),
