@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -22,8 +23,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     TRUST_PROXY: 'true',
     JOBS_POLL_SECONDS: '0.5',
     SECRET_KEY_BASE: 'test-secret-key-base-that-is-long-enough-0123456789',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'pk-data-')),
     ...env,
+    DATA_DIR: env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'pk-data-')),
   });
 }
 
@@ -39,9 +40,14 @@ export function createTestApp(
   backend: Backend,
   opts: { env?: Record<string, string>; mailer?: Mailer; beforeUniqueRead?: BeforeUniqueRead } = {},
 ): App {
-  const config = testConfig(opts.env);
+  // a data folder of its own unless the test gives one: removed with the backend
+  const ownDataDir = opts.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'pk-data-')) : null;
+  const config = testConfig({ ...opts.env, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
   const services = createServices({ db: backend.database, config, log: silentLog, mailer: opts.mailer });
-  backend.onClose(() => services.close());
+  backend.onClose(async () => {
+    await services.close();
+    if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
+  });
   const before = opts.beforeUniqueRead;
   const prisma = before
     ? (backend.database.prisma.$extends({
