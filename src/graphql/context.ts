@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { TokenHash } from '../modules/auth/domain/tokens.js';
 import type { Services } from '../services.js';
+import { canonicalIp } from '../util/ip.js';
 
 /** Who is asking. Built once per request from the session; null when anonymous. */
 export type Viewer = Readonly<{
@@ -44,10 +45,15 @@ export type ContextDeps = {
   resolveViewer?: (request: Request, client: ClientInfo) => Promise<Viewer | null>;
 };
 
+/**
+ * The client's address in one spelling (`canonicalIp`): the first `X-Forwarded-For` entry behind a trusted proxy (when
+ * it is an address), else the socket's.
+ */
 export function clientInfo(request: Request, req: IncomingMessage | undefined, trustProxy: boolean): ClientInfo {
-  const forwarded = trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  const ip = forwarded || req?.socket.remoteAddress || null;
-  return { ip: ip ? ip.replace(/^::ffff:/, '').slice(0, 45) : null, userAgent: request.headers.get('user-agent') };
+  const forwarded = trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0] : undefined;
+  const socket = req?.socket.remoteAddress;
+  const ip = (forwarded ? canonicalIp(forwarded) : null) ?? (socket ? canonicalIp(socket) : null);
+  return { ip, userAgent: request.headers.get('user-agent') };
 }
 
 export function createContextFactory(deps: ContextDeps) {

@@ -17,6 +17,7 @@ import type { RegisterInput, Registration, RegistrationLink, Session } from './a
 import { assertSessionAllowed, hashPassword, insertSession, isEmailTaken, lockAccount, signedIn, verifyPassword } from './auth.service.js';
 import { changeEmailContext, checkAccountToken, type MailedTokenKind } from './domain/account-token.js';
 import { hashToken, newToken, type TokenContext } from './domain/tokens.js';
+import { ipLimitSubject } from '../../util/ip.js';
 
 /** What the token flows need from the auth service: the registration rules stay there. */
 export type SessionIssuer = {
@@ -44,7 +45,8 @@ const isUniqueViolation = (error: unknown) =>
 
 /** A password nobody knows, meeting any configured rules (accounts made by magic link without a password). */
 function unguessablePassword(): string {
-  return `${randomBytes(48).toString('base64url')}aA1!`;
+  // 72 characters, the longest a password may be (so any minimum is met), with every kind a rule may ask for
+  return `${randomBytes(51).toString('base64url')}aA1!`;
 }
 
 /**
@@ -154,7 +156,7 @@ export function createAccountTokensService(deps: AccountTokensDeps) {
    * for such requests (one client asking for mail to many addresses).
    */
   async function limitMail(policy: RateLimitPolicy, email: string, ip: string | null): Promise<void> {
-    if (ip) await rateLimiter.hit(RATE_LIMITS.mailPerIp, ip);
+    if (ip) await rateLimiter.hit(RATE_LIMITS.mailPerIp, ipLimitSubject(ip));
     await rateLimiter.hit(policy, email);
   }
 

@@ -23,6 +23,7 @@ import { sessionRefusal, type AccountState } from './domain/session-guard.js';
 import { compareFingerprint, hashToken, isTokenLive, newToken, tokenLifetimeMs, userAgentHash, type TokenContext, type TokenHash } from './domain/tokens.js';
 import { OWNER_GUARD_LOCK, viewerFromRoles } from './domain/viewer.js';
 import { isStorableText } from '../../util/text.js';
+import { ipLimitSubject } from '../../util/ip.js';
 
 export type AuthServiceDeps = {
   db: Db;
@@ -208,7 +209,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new ValidationError('Registration is closed', [{ path: 'email', message: 'registration is closed' }]);
       }
       if (!link) await rateLimiter.hit(RATE_LIMITS.registrationPerEmail, email);
-      if (client.ip) await rateLimiter.hit(RATE_LIMITS.registrationPerIp, client.ip);
+      if (client.ip) await rateLimiter.hit(RATE_LIMITS.registrationPerIp, ipLimitSubject(client.ip));
 
       const [hashedPassword, defaultRole, activeByDefault, geo] = await Promise.all([
         hashPassword(input.password),
@@ -261,7 +262,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // an address text cannot hold belongs to no account (and cannot key a rate limit): it fails like a wrong one
       const storable = isStorableText(email);
       if (storable) await rateLimiter.hit(RATE_LIMITS.loginPerEmail, email);
-      if (client.ip) await rateLimiter.hit(RATE_LIMITS.loginPerIp, client.ip);
+      if (client.ip) await rateLimiter.hit(RATE_LIMITS.loginPerIp, ipLimitSubject(client.ip));
       const user = storable && validateEmail(email).length === 0 ? await db.user.findUnique({ where: { email } }) : null;
       const ok = await verifyPassword(user?.hashedPassword ?? null, input.password);
       if (!user || !ok) throw new InvalidCredentialsError();

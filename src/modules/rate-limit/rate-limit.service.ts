@@ -17,10 +17,11 @@ const LONGEST_WINDOW_SECONDS = Math.max(...Object.values(RATE_LIMITS).map((p) =>
 export function createRateLimiter(db: Db): RateLimiter {
   return {
     async hit(policy, subject) {
-      const key = `${policy.name}:${subject.toLowerCase()}`.slice(0, 255);
+      // lower-cased by the database, as the citext emails are compared: every spelling of one account's address
+      // ("victİm", "victim") is one count
       const [row] = await db.$queryRaw<{ count: number; window_start: Date; now: Date }[]>`
         INSERT INTO phoenix_kit_rate_limits AS r (key, window_start, count, updated_at)
-        VALUES (${key}, now(), 1, now())
+        VALUES (left(${`${policy.name}:`} || lower(${subject}), 255), now(), 1, now())
         ON CONFLICT (key) DO UPDATE SET
           count = CASE WHEN r.window_start <= now() - make_interval(secs => ${policy.windowSeconds}) THEN 1 ELSE r.count + 1 END,
           window_start = CASE WHEN r.window_start <= now() - make_interval(secs => ${policy.windowSeconds}) THEN now() ELSE r.window_start END,

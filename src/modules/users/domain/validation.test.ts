@@ -24,6 +24,13 @@ describe('validateEmail', () => {
     ['isolate\u2066@example.com', false],
     ['\ufeffbom@example.com', false],
     ['soft\u00adhyphen@example.com', false],
+    ['hangul\u3164filler@example.com', false],
+    ['choseong\u115ffiller@example.com', false],
+    ['halfwidth\uffa0filler@example.com', false],
+    ['grapheme\u034fjoiner@example.com', false],
+    ['variation\ufe0fselector@example.com', false],
+    ['variation\u{e0100}supplement@example.com', false],
+    ['khmer\u17b4vowel@example.com', false],
     [`${'a'.repeat(150)}@example.com`, false],
   ])('%j valid=%s', (email, valid) => expect(validateEmail(email).length === 0).toBe(valid));
 });

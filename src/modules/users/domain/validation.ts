@@ -19,8 +19,11 @@ export function validateEmail(email: string, path = 'email'): FieldIssue[] {
   if (email.length === 0) return [{ path, message: 'is required' }];
   if (email.length > EMAIL_MAX) return [{ path, message: `must be at most ${EMAIL_MAX} characters` }];
   if (!EMAIL_PATTERN.test(email)) return [{ path, message: 'must have the @ sign and no spaces' }];
-  // zero-width and direction controls (format characters) make an address that looks like another one
-  if (/\p{Cf}/u.test(email)) return [{ path, message: 'must not contain invisible or text-direction characters' }];
+  // zero-width and direction controls (format characters) and other characters shown as nothing (Hangul fillers,
+  // variation selectors, the combining grapheme joiner) make an address that looks like another one
+  if (/[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(email)) {
+    return [{ path, message: 'must not contain invisible or text-direction characters' }];
+  }
   // an unpaired surrogate would be stored as U+FFFD: another address than the one typed
   if (!isStorableText(email)) return [{ path, message: 'contains characters that cannot be stored' }];
   return [];
