@@ -1,5 +1,10 @@
+import { rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTestApp } from './accounts.js';
+import type { Backend } from './backends.js';
+import { startS3Server } from './s3.js';
+import { tempDataDir } from './upload.js';
 
 /** One request through the proxy: `path` is the URL's path without the query; `status` is set once answered. */
 export type Exchange = { method: string; url: string; path: string; status: number | null; headers: Record<string, unknown>; at: number };
@@ -71,3 +76,31 @@ export async function holdingProxy(upstreamPort: number) {
   };
 }
 
+
+/**
+ * A test app with an S3 server behind a holding proxy: `slowBucket` creates a bucket reached through the proxy.
+ * `env` is added to the app's (a data folder of its own is made, and removed by `close`).
+ */
+export async function openBehindProxy(open: () => Promise<Backend>, bucket: string, env: Record<string, string> = {}) {
+  const backend = await open();
+  const dataDir = tempDataDir();
+  const app = createTestApp(backend, { env: { DATA_DIR: dataDir, ...env } });
+  const s3 = await startS3Server({ bucket });
+  const proxy = await holdingProxy(s3.port);
+  return {
+    backend,
+    db: backend.database.prisma,
+    app,
+    dataDir,
+    s3,
+    proxy,
+    slowBucket: async (name: string) => (await app.services.buckets.create({ name, ...s3.connection(), endpoint: proxy.endpoint })).uuid,
+    async close() {
+      proxy.release();
+      await backend.close();
+      await proxy.close();
+      await s3.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3.js';
-import { tempDataDir } from '../helpers/upload.js';
+import type { S3TestServer } from '../helpers/s3.js';
 import { drain, newLocalBucket, only, readBack, sleep, upload, violations } from '../helpers/storage-checks.js';
-import { holdingProxy } from '../helpers/storage-proxy.js';
+import { openBehindProxy, type holdingProxy } from '../helpers/storage-proxy.js';
 
 // A drain waits on the per-object locks other operations hold (uploads, deletions releasing bytes). Those operations
 // may hold a lock for a while (a deletion waits on the storage holding the bytes; an upload on a server-side copy),
@@ -21,32 +19,23 @@ describe.each(backends)('drain while another operation holds an object lock, on 
   let dataDir: string;
   let s3: S3TestServer;
   let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let setup: Awaited<ReturnType<typeof openBehindProxy>>;
   let owner: TestUser;
   let alice: TestUser;
   let carol: TestUser;
 
   beforeAll(async () => {
-    backend = await open();
-    db = backend.database.prisma;
-    dataDir = tempDataDir();
-    app = createTestApp(backend, { env: { DATA_DIR: dataDir } });
+    setup = await openBehindProxy(open, 'drainlock');
+    ({ backend, db, app, dataDir, s3, proxy } = setup);
     owner = await signUp(app);
     alice = await signUp(app);
     carol = await signUp(app);
-    s3 = await startS3Server({ bucket: 'drainlock' });
-    proxy = await holdingProxy(s3.port);
   });
-  afterAll(async () => {
-    proxy.release();
-    await backend.close();
-    await proxy.close();
-    await s3.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
 
   test('a deletion releasing the same bytes from a slow bucket: the drain waits for it and empties the bucket', async () => {
     const [kept, retiring] = [await newLocalBucket(app, 'Kept'), await newLocalBucket(app, 'Retiring')];
-    const slow = (await app.services.buckets.create({ name: 'Slow S3', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    const slow = await setup.slowBucket('Slow S3');
     const data = randomBytes(50_000);
 
     // Carol's copy of the bytes is in the S3 bucket only; Alice's in Kept and Retiring

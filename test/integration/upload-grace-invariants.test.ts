@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3.js';
-import { eventually, tempDataDir } from '../helpers/upload.js';
+import type { S3TestServer } from '../helpers/s3.js';
+import { eventually } from '../helpers/upload.js';
 import { newLocalBucket, only, readBack, sleep, upload, uploadAs, violations } from '../helpers/storage-checks.js';
-import { holdingProxy } from '../helpers/storage-proxy.js';
+import { openBehindProxy, type holdingProxy } from '../helpers/storage-proxy.js';
 
 describe.each(backends)('upload grace: storage invariants, on %s', (_name, open) => {
   let backend: Backend;
@@ -17,32 +16,23 @@ describe.each(backends)('upload grace: storage invariants, on %s', (_name, open)
   let dataDir: string;
   let s3: S3TestServer;
   let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let setup: Awaited<ReturnType<typeof openBehindProxy>>;
   let alice: TestUser;
   let bob: TestUser;
   let local: string;
   let slow: string;
 
   beforeAll(async () => {
-    backend = await open();
-    db = backend.database.prisma;
-    dataDir = tempDataDir();
-    app = createTestApp(backend, { env: { DATA_DIR: dataDir, UPLOAD_COPY_GRACE_MS: '200' } });
+    setup = await openBehindProxy(open, 'graceinv', { UPLOAD_COPY_GRACE_MS: '200' });
+    ({ backend, db, app, dataDir, s3, proxy } = setup);
     alice = await signUp(app);
     bob = await signUp(app);
-    s3 = await startS3Server({ bucket: 'graceinv' });
-    proxy = await holdingProxy(s3.port);
     local = await newLocalBucket(app, 'Local');
-    slow = (await app.services.buckets.create({ name: 'Slow S3', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    slow = await setup.slowBucket('Slow S3');
     await only(app, db, local, slow);
     await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
   });
-  afterAll(async () => {
-    proxy.release();
-    await backend.close();
-    await proxy.close();
-    await s3.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
   beforeEach(async () => {
     proxy.release();
     proxy.throttle(0);

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3.js';
-import { tempDataDir } from '../helpers/upload.js';
+import type { S3TestServer } from '../helpers/s3.js';
 import { newLocalBucket, only, readBack, sleep, uploadAs, violations } from '../helpers/storage-checks.js';
-import { holdingProxy } from '../helpers/storage-proxy.js';
+import { openBehindProxy, type holdingProxy } from '../helpers/storage-proxy.js';
 
 // A copy given up by the upload grace either lands (and is removed) or fails (and leaves nothing). For a file written
 // to S3 in parts, a copy given up while some of the body was still buffered on its way to the S3 writer leaves no
@@ -21,30 +19,21 @@ describe.each(backends)('a multipart S3 copy given up by the grace, on %s', (_na
   let dataDir: string;
   let s3: S3TestServer;
   let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let setup: Awaited<ReturnType<typeof openBehindProxy>>;
   let user: TestUser;
   let local: string;
   let slow: string;
 
   beforeAll(async () => {
-    backend = await open();
-    db = backend.database.prisma;
-    dataDir = tempDataDir();
-    app = createTestApp(backend, { env: { DATA_DIR: dataDir, UPLOAD_COPY_GRACE_MS: '200' } });
+    setup = await openBehindProxy(open, 'gracemulti', { UPLOAD_COPY_GRACE_MS: '200' });
+    ({ backend, db, app, dataDir, s3, proxy } = setup);
     user = await signUp(app);
-    s3 = await startS3Server({ bucket: 'gracemulti' });
-    proxy = await holdingProxy(s3.port);
     local = await newLocalBucket(app, 'Fast local');
-    slow = (await app.services.buckets.create({ name: 'Slow S3', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    slow = await setup.slowBucket('Slow S3');
     await only(app, db, local, slow);
     await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
   });
-  afterAll(async () => {
-    proxy.release();
-    await backend.close();
-    await proxy.close();
-    await s3.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
 
   test('16.5 MiB, the S3 bucket answers 3 s late: the given-up multipart upload is completed (then removed) or aborted', async () => {
     const data = randomBytes(16 * 1024 * 1024 + 512 * 1024);

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3.js';
-import { tempDataDir } from '../helpers/upload.js';
+import type { S3TestServer } from '../helpers/s3.js';
 import { newLocalBucket, only, readBack, sleep, uploadAs, violations } from '../helpers/storage-checks.js';
-import { holdingProxy } from '../helpers/storage-proxy.js';
+import { openBehindProxy, type holdingProxy } from '../helpers/storage-proxy.js';
 
 // Upload copy grace: a copy that lands in a bucket too small for the file's exact size is dropped afterwards, so it
 // does not start the grace of the others (the copy given up would have been the only one that could be kept).
@@ -20,31 +18,22 @@ describe.each(backends)('upload grace when the landed copy cannot be kept, on %s
   let dataDir: string;
   let s3: S3TestServer;
   let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let setup: Awaited<ReturnType<typeof openBehindProxy>>;
   let user: TestUser;
   let small: string;
   let slow: string;
 
   beforeAll(async () => {
-    backend = await open();
-    db = backend.database.prisma;
-    dataDir = tempDataDir();
-    app = createTestApp(backend, { env: { DATA_DIR: dataDir, UPLOAD_COPY_GRACE_MS: '200' } });
+    setup = await openBehindProxy(open, 'graceroom', { UPLOAD_COPY_GRACE_MS: '200' });
+    ({ backend, db, app, dataDir, s3, proxy } = setup);
     user = await signUp(app);
-    s3 = await startS3Server({ bucket: 'graceroom' });
-    proxy = await holdingProxy(s3.port);
     // a 1 MiB local bucket, and an S3 bucket without a limit
     small = await newLocalBucket(app, 'Small', { maxSizeMb: 1 });
-    slow = (await app.services.buckets.create({ name: 'Roomy S3', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    slow = await setup.slowBucket('Roomy S3');
     await only(app, db, small, slow);
     await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
   });
-  afterAll(async () => {
-    proxy.release();
-    await backend.close();
-    await proxy.close();
-    await s3.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
   beforeEach(async () => {
     for (const { uuid } of await db.file.findMany({ where: { parentFileUuid: null }, select: { uuid: true } })) {
       await app.services.files.remove(null, uuid);

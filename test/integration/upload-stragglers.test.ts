@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Db } from '../../src/db/database.js';
-import { createTestApp, signUp, type TestUser } from '../helpers/accounts.js';
+import { signUp, type TestUser } from '../helpers/accounts.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { gql } from '../helpers/content.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3.js';
-import { eventually, listS3rverKeys, tempDataDir, uploadVia } from '../helpers/upload.js';
-import { holdingProxy } from '../helpers/storage-proxy.js';
+import type { S3TestServer } from '../helpers/s3.js';
+import { eventually, listS3rverKeys, uploadVia } from '../helpers/upload.js';
+import { openBehindProxy, type holdingProxy } from '../helpers/storage-proxy.js';
 
 // A copy still being written once the body has been read and another copy has landed gets a grace period
 // (UPLOAD_COPY_GRACE_MS at least); then the upload answers with the copies that landed, and the late copy is removed if
@@ -27,28 +26,19 @@ describe.each(backends)('an upload and a copy that does not finish, on %s', (_na
   let dataDir: string;
   let s3: S3TestServer;
   let proxy: Awaited<ReturnType<typeof holdingProxy>>;
+  let setup: Awaited<ReturnType<typeof openBehindProxy>>;
   let local: string;
   let slow: string;
 
   beforeAll(async () => {
-    backend = await open();
-    db = backend.database.prisma;
-    dataDir = tempDataDir();
-    app = createTestApp(backend, { env: { DATA_DIR: dataDir, UPLOAD_COPY_GRACE_MS: '200' } });
+    setup = await openBehindProxy(open, 'stragglers', { UPLOAD_COPY_GRACE_MS: '200' });
+    ({ backend, db, app, dataDir, s3, proxy } = setup);
     user = await signUp(app);
-    s3 = await startS3Server({ bucket: 'stragglers' });
-    proxy = await holdingProxy(s3.port);
     local = (await db.bucket.findFirstOrThrow({ where: { name: 'Local Storage' } })).uuid;
-    slow = (await app.services.buckets.create({ name: 'Behind a proxy', ...s3.connection(), endpoint: proxy.endpoint })).uuid;
+    slow = await setup.slowBucket('Behind a proxy');
     await app.services.settings.update({ key: 'storage_redundancy_copies', value: '2' });
   });
-  afterAll(async () => {
-    proxy.release();
-    await backend.close();
-    await proxy.close();
-    await s3.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => setup.close());
 
   test('the upload answers with the copy that landed; the late copy is removed when it lands; repair restores it', async () => {
     const data = randomBytes(64 * 1024);
