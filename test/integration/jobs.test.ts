@@ -134,13 +134,16 @@ describe.each(backends)('job queue on %s', (_name, open) => {
       ],
     });
     await queue.send('accounts-prune', {});
-    const kept = await until(
-      () => prisma.userToken.findMany({ where: { uuid: { in: made.map((m) => m.uuid) } }, select: { uuid: true } }),
-      (left) => left.length < made.length,
+    // the job deletes tokens, then counts (two statements): wait until both have gone
+    const left = await until(
+      async () => ({
+        tokens: await prisma.userToken.findMany({ where: { uuid: { in: made.map((m) => m.uuid) } }, select: { uuid: true } }),
+        limits: await prisma.rateLimit.findMany({ where: { key: { startsWith: key } }, select: { key: true } }),
+      }),
+      ({ tokens, limits }) => tokens.length < made.length && limits.length < 2,
     );
-    expect(new Set(kept.map((k) => k.uuid))).toEqual(new Set(made.filter((m) => !m.expired).map((m) => m.uuid)));
-    const limits = await prisma.rateLimit.findMany({ where: { key: { startsWith: key } }, select: { key: true } });
-    expect(limits.map((l) => l.key)).toEqual([`${key}:recent`]);
+    expect(new Set(left.tokens.map((k) => k.uuid))).toEqual(new Set(made.filter((m) => !m.expired).map((m) => m.uuid)));
+    expect(left.limits.map((l) => l.key)).toEqual([`${key}:recent`]);
     // the user's own session, made at sign-up, is live and stays
     expect(await app.services.auth.resolveViewer(`Bearer ${user.token}`, { ip: '127.0.0.1', userAgent: null })).not.toBeNull();
   });
