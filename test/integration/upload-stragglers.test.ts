@@ -73,24 +73,4 @@ describe.each(backends)('an upload and a copy that does not finish, on %s', (_na
     expect(copies.map((c) => c.bucketUuid).sort()).toEqual([local, slow].sort());
     expect(await listS3rverKeys(s3.directory, s3.bucket)).toHaveLength(1);
   });
-
-  test('a bucket that hangs on the first request of a write in parts is given up too, and the others go on', async () => {
-    for (const { uuid } of await db.file.findMany({ where: { parentFileUuid: null }, select: { uuid: true } })) {
-      await app.services.files.remove(null, uuid);
-    }
-    const data = randomBytes(24 * 1024 * 1024); // more than the S3 writer takes in before its first request is answered
-    proxy.hold((req) => req.method === 'POST'); // CreateMultipartUpload, the first request of a write in parts
-    const result = await uploadVia(app, UPLOAD, { name: 'big.bin', data }, { headers: user.headers });
-    const waitingAtAnswer = proxy.waiting();
-    expect(result.data.uploadFile).toMatchObject({ __typename: 'MutationUploadFileSuccess', data: { file: { copies: 1, underReplicated: true } } });
-    expect(waitingAtAnswer).toBe(1);
-    const file = result.data.uploadFile.data.file as { uuid: string; url: string };
-    const read = await app.fetch(`http://localhost${new URL(file.url).pathname}`);
-    expect(Buffer.from(await read.arrayBuffer()).equals(data)).toBe(true);
-    proxy.release();
-    // the given-up write leaves nothing in the bucket
-    expect(await eventually(async () => proxy.log.filter((e) => e.method === 'POST').every((e) => e.status !== null))).toBe(true);
-    expect(await listS3rverKeys(s3.directory, s3.bucket)).toEqual([]);
-    expect(await db.fileLocation.count({ where: { bucketUuid: slow } })).toBe(0);
-  });
 });
