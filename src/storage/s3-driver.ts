@@ -218,6 +218,7 @@ function watchedBody(body: Readable, ms: number): Readable {
   return watch;
 }
 
+/** One bucket of any S3-compatible service (AWS S3, Backblaze B2, Cloudflare R2, MinIO, Tigris). */
 export class S3Driver implements StorageDriver {
   readonly provider: S3Provider;
   readonly client: S3Client;
