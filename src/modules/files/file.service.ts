@@ -83,7 +83,7 @@ export type FileServiceDeps = {
 };
 
 /** How long copies still being written get once the body has been read and another copy landed. */
-export const copyGrace = (minimumMs: number, bodyReadMs: number) => Math.max(minimumMs, bodyReadMs);
+const copyGrace = (minimumMs: number, bodyReadMs: number) => Math.max(minimumMs, bodyReadMs);
 
 /** A file row gone between reading and writing it (deleted meanwhile) is a missing file. */
 function deletedMeanwhile(error: unknown): never {
@@ -566,6 +566,12 @@ export function createFileService({ db, log, settings, buckets, processing, copy
       return outagesLast(copies, readFailures, Date.now());
     },
 
+    /** A copy found missing or of another size in its storage: marked failed (not read, not counted; repair rewrites it). */
+    async markCopyFailed(location: { uuid: string; bucketUuid: string }, code?: string) {
+      await db.fileLocation.updateMany({ where: { uuid: location.uuid, status: 'active' }, data: { status: 'failed' } });
+      log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
+    },
+
     /** A bucket's storage failed a read (or a check before one): its copies are read last for a while. */
     noteOutage(bucketUuid: string) {
       readFailures.set(bucketUuid, Date.now());
@@ -591,8 +597,7 @@ export function createFileService({ db, log, settings, buckets, processing, copy
           const code = (error as { code?: string }).code;
           // a range within the recorded size (checked above) that the copy cannot satisfy: the copy is too short
           if (code === 'STORAGE_OBJECT_NOT_FOUND' || code === 'STORAGE_SIZE_MISMATCH' || code === 'STORAGE_RANGE_NOT_SATISFIABLE') {
-            await db.fileLocation.updateMany({ where: { uuid: location.uuid, status: 'active' }, data: { status: 'failed' } });
-            log.warn({ location: location.uuid, bucket: location.bucketUuid, code }, 'stored copy missing or damaged; marked failed');
+            await this.markCopyFailed(location, code);
           } else {
             outage = error;
             this.noteOutage(location.bucketUuid);

@@ -207,8 +207,7 @@ export function createReplicationService(deps: {
         if (stat !== null && stat.size === Number(copy.fileInstance.size)) {
           found++;
         } else {
-          await db.fileLocation.updateMany({ where: { uuid: copy.uuid, status: 'active' }, data: { status: 'failed' } });
-          log.warn({ location: copy.uuid, bucket: copy.bucket.uuid }, 'stored copy missing or damaged; marked failed');
+          await files.markCopyFailed({ uuid: copy.uuid, bucketUuid: copy.bucket.uuid });
         }
       }
       if (found >= copies) present.add(instanceUuid);
